@@ -1,0 +1,27 @@
+// src/store/migrations.hpp: the numbered schema migrations (private to store).
+//
+// Migration SQL is written once for both backends; a few tokens stand for the spelling that
+// differs: {{ID}} (auto-assigned 64-bit primary key), {{BLOB}}, {{REAL}}.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "huoju/store/database.hpp"
+
+namespace huoju::store {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+/// Every migration, in ascending version order. Never edit a published one; add a new one.
+const std::vector<Migration>& AllMigrations();
+
+/// The migration's SQL with the backend's spelling substituted.
+std::string RenderMigration(const Migration& m, Backend backend);
+
+}  // namespace huoju::store

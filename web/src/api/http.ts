@@ -1,0 +1,144 @@
+// The one fetch wrapper of the app: sends the session cookie, adds the CSRF token on
+// writes, and turns the server's error JSON into an ApiError carrying the Chinese message.
+import { ElMessage } from 'element-plus'
+import type { ApiErrorBody } from './types'
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly details: Record<string, unknown>
+
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+
+  /** The offending field named by the server, if any. */
+  get field(): string | undefined {
+    const f = this.details.field
+    return typeof f === 'string' ? f : undefined
+  }
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  query?: Record<string, string | number | boolean | null | undefined>
+  body?: unknown
+  /** Do not show an ElMessage for errors; the caller shows them itself. */
+  silent?: boolean
+  /** A 401 answer is expected here (login, session probe): do not send the user to /login. */
+  allow401?: boolean
+  signal?: AbortSignal
+}
+
+let csrfToken: string | null = null
+let onUnauthorized: (() => void) | null = null
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token
+}
+
+/** Called on a 401 answer from any call not marked allow401 (the session has ended). */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function buildUrl(path: string, query?: RequestOptions['query']): string {
+  if (!query) return path
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue
+    params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return qs ? `${path}?${qs}` : path
+}
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== 'object' || value === null) return false
+  const err = (value as { error?: unknown }).error
+  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
+}
+
+const STATUS_MESSAGES: Record<number, string> = {
+  400: '请求有误',
+  401: '未登录或登录已过期，请重新登录',
+  403: '没有权限执行此操作',
+  404: '请求的资源不存在',
+  413: '提交的内容过大',
+  429: '请求过于频繁，请稍后再试',
+  500: '服务器内部错误',
+  502: '服务器暂时无法访问',
+  503: '服务暂不可用，请稍后再试',
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let body: unknown = null
+  try {
+    body = await res.json()
+  } catch {
+    // not JSON: fall through to the generic message
+  }
+  if (isErrorBody(body)) {
+    const { code, message, details } = body.error
+    return new ApiError(res.status, code, message, details ?? {})
+  }
+  const message = STATUS_MESSAGES[res.status] ?? `请求失败（HTTP ${res.status}）`
+  return new ApiError(res.status, `http_${res.status}`, message)
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET'
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let body: string | undefined
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(options.body)
+  }
+  if (WRITE_METHODS.has(method) && csrfToken) {
+    headers['X-CSRF-Token'] = csrfToken
+  }
+
+  let res: Response
+  try {
+    res = await fetch(buildUrl(path, options.query), {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+      signal: options.signal,
+    })
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e
+    const err = new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+    if (!options.silent) ElMessage.error(err.message)
+    throw err
+  }
+
+  if (!res.ok) {
+    const err = await toApiError(res)
+    if (res.status === 401 && !options.allow401) {
+      if (!options.silent) ElMessage.warning(err.message)
+      onUnauthorized?.()
+    } else if (!options.silent) {
+      ElMessage.error(err.message)
+    }
+    throw err
+  }
+
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+export const http = {
+  get: <T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+    request<T>(path, { ...options, method: 'GET' }),
+  post: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+    request<T>(path, { ...options, method: 'POST', body }),
+}

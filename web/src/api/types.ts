@@ -1,0 +1,57 @@
+// Types of the Huoju HTTP API v1 (docs/api.md).
+
+export type Role = 'filler' | 'reviewer' | 'center' | 'registry' | 'admin'
+
+export type NodeKind = 'center' | 'province' | 'city' | 'zone' | 'registry' | 'unit'
+
+export interface UserScope {
+  id: number
+  kind: NodeKind
+  name: string
+  path_names: string[]
+}
+
+export interface User {
+  id: number
+  username: string
+  display_name: string
+  role: Role
+  role_name: string
+  scope: UserScope
+  level: string
+}
+
+export interface SessionInfo {
+  user: User
+  csrf_token: string
+}
+
+export interface OrgNode {
+  id: number
+  parent_id: number | null
+  kind: NodeKind
+  kind_name: string
+  name: string
+  code: string | null
+  uscc: string | null
+  region_code: string | null
+  zone_id: number | null
+  industry_code: string | null
+  unit_type: string | null
+  child_count: number
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+  offset: number
+  limit: number
+}
+
+export interface ApiErrorBody {
+  error: {
+    code: string
+    message: string
+    details?: Record<string, unknown>
+  }
+}

@@ -1,0 +1,66 @@
+// The left menu, one table for all roles. Add a module by adding an entry here (and its
+// route in src/router when it goes live): `status: 'soon'` shows it greyed out as 即将上线.
+import type { Component } from 'vue'
+import { DataAnalysis, Document, HomeFilled, OfficeBuilding, Medal, Share } from '@element-plus/icons-vue'
+import type { Role } from '@/api/types'
+
+export const ALL_ROLES: readonly Role[] = ['filler', 'reviewer', 'center', 'registry', 'admin']
+
+export interface MenuEntry {
+  /** Route name and menu index. */
+  key: string
+  title: string
+  path: string
+  icon: Component
+  roles: readonly Role[]
+  status: 'live' | 'soon'
+}
+
+export const MENU: readonly MenuEntry[] = [
+  { key: 'home', title: '首页', path: '/', icon: HomeFilled, roles: ALL_ROLES, status: 'live' },
+  {
+    key: 'org',
+    title: '组织机构',
+    path: '/org',
+    icon: Share,
+    roles: ['center', 'reviewer', 'admin', 'registry'],
+    status: 'live',
+  },
+  { key: 'my-unit', title: '本单位信息', path: '/my-unit', icon: OfficeBuilding, roles: ['filler'], status: 'live' },
+  {
+    key: 'survey',
+    title: '统计调查',
+    path: '/survey',
+    icon: DataAnalysis,
+    roles: ['filler', 'reviewer', 'center'],
+    status: 'soon',
+  },
+  {
+    key: 'contract',
+    title: '技术合同登记',
+    path: '/contracts',
+    icon: Document,
+    roles: ['registry', 'center', 'filler'],
+    status: 'soon',
+  },
+  {
+    key: 'achievement',
+    title: '科技成果登记',
+    path: '/achievements',
+    icon: Medal,
+    roles: ['filler', 'reviewer', 'center'],
+    status: 'soon',
+  },
+]
+
+export function menuFor(role: Role | null): MenuEntry[] {
+  if (!role) return []
+  return MENU.filter((m) => m.roles.includes(role))
+}
+
+/** May this role open the page of this menu key? Pages not in the menu are open to all. */
+export function canOpen(key: string, role: Role | null): boolean {
+  const entry = MENU.find((m) => m.key === key)
+  if (!entry) return true
+  return role !== null && entry.status === 'live' && entry.roles.includes(role)
+}

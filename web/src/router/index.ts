@@ -1,0 +1,75 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { setUnauthorizedHandler } from '@/api/http'
+import { canOpen } from '@/config/menu'
+import { useAuthStore } from '@/stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean
+    title?: string
+  }
+}
+
+const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes: [
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('@/views/LoginView.vue'),
+      meta: { public: true, title: '登录' },
+    },
+    {
+      path: '/',
+      component: () => import('@/layouts/MainLayout.vue'),
+      children: [
+        { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { title: '首页' } },
+        { path: 'org', name: 'org', component: () => import('@/views/OrgView.vue'), meta: { title: '组织机构' } },
+        {
+          path: 'my-unit',
+          name: 'my-unit',
+          component: () => import('@/views/MyUnitView.vue'),
+          meta: { title: '本单位信息' },
+        },
+        {
+          path: ':pathMatch(.*)*',
+          name: 'not-found',
+          component: () => import('@/views/NotFoundView.vue'),
+          meta: { title: '页面不存在' },
+        },
+      ],
+    },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  await auth.ensureChecked()
+  if (to.meta.public) {
+    return auth.isLoggedIn && to.name === 'login' ? { name: 'home' } : true
+  }
+  if (!auth.isLoggedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  if (typeof to.name === 'string' && !canOpen(to.name, auth.role)) {
+    return { name: 'home' }
+  }
+  return true
+})
+
+router.afterEach((to) => {
+  const base = '火炬统计调查与登记服务平台'
+  document.title = to.meta.title ? `${to.meta.title} - ${base}` : base
+})
+
+// Any 401 from the server (session expired, logged out elsewhere) sends the user to /login.
+setUnauthorizedHandler(() => {
+  useAuthStore().clear()
+  const current = router.currentRoute.value
+  if (current.name !== 'login') {
+    void router.replace({ name: 'login', query: { redirect: current.fullPath } })
+  }
+})
+
+export default router
