@@ -1,1 +1,260 @@
-int main() { return 0; }
+// The `huoju` command: serve, migrate, demo-data, routes, version.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "huoju/app/application.hpp"
+#include "huoju/app/demo_data.hpp"
+#include "huoju/core/config.hpp"
+#include "huoju/core/log.hpp"
+#include "huoju/http/router.hpp"
+#include "huoju/http/server.hpp"
+
+namespace {
+
+using huoju::Config;
+using huoju::Status;
+
+constexpr int kExitUsage = 2;
+
+const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
+
+用法: huoju <命令> [参数]
+
+命令:
+  serve       启动 Web 服务（默认使用内置 SQLite 数据库）
+  migrate     创建或升级数据库结构
+  demo-data   向空数据库写入演示数据（机构树与演示账号）
+  routes      以 JSON 列出全部接口及其权限动作
+  version     显示版本
+  help        显示本帮助
+
+每个命令都接受 --help。配置也可来自环境变量:
+  HUOJU_DATABASE_URL  数据库地址: sqlite:路径 或 postgresql://用户@主机:端口/库名
+  HUOJU_DATA_DIR      数据目录（默认 ./huoju-data，SQLite 文件为其中的 huoju.db）
+  HUOJU_LISTEN        监听地址 主机:端口（默认 127.0.0.1:8080）
+)";
+
+const char* kCommonFlags = R"(  --data-dir DIR         数据目录（环境变量 HUOJU_DATA_DIR，默认 ./huoju-data）
+  --database-url URL     数据库地址（环境变量 HUOJU_DATABASE_URL）
+                         sqlite:/路径/huoju.db 或 postgresql://user@host:5432/db
+  --password-cost C      密码哈希强度 interactive（默认）或 fast（仅测试用）
+  --log-format F         日志格式 json（默认）或 text
+)";
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "错误: %s\n", st.message().c_str());
+  return st.code() == huoju::ErrorCode::kValidationFailed ? kExitUsage : 1;
+}
+
+bool WantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Reads environment then flags; prints one line and returns false on a bad value.
+bool LoadConfig(Config& config, const std::vector<std::string>& args,
+                const std::vector<std::string>& allowed) {
+  Status st = huoju::ApplyEnvironment(config, [](const char* n) { return std::getenv(n); });
+  if (st.ok()) {
+    st = huoju::ApplyFlags(config, args, allowed);
+  }
+  if (!st.ok()) {
+    std::fprintf(stderr, "错误: %s\n", st.message().c_str());
+    return false;
+  }
+  return true;
+}
+
+const std::vector<std::string> kDbFlags = {"data-dir", "database-url", "password-cost", "log-format"};
+
+int Serve(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::printf("用法: huoju serve [参数]\n\n启动 Web 服务：应用数据库迁移后在监听地址上提供 /api/v1 与前端页面。\n"
+                "收到 SIGTERM 或 SIGINT 时停止接收新连接，处理完进行中的请求后退出。\n\n参数:\n%s"
+                "  --listen HOST:PORT     监听地址（环境变量 HUOJU_LISTEN，默认 127.0.0.1:8080）\n"
+                "  --web-root DIR         前端构建目录（环境变量 HUOJU_WEB_ROOT，默认 web/dist）\n"
+                "  --workers N            工作线程数（环境变量 HUOJU_WORKERS，默认 4）\n"
+                "  --io-threads N         I/O 线程数（环境变量 HUOJU_IO_THREADS，默认 1）\n",
+                kCommonFlags);
+    return 0;
+  }
+  Config config;
+  std::vector<std::string> allowed = kDbFlags;
+  allowed.insert(allowed.end(), {"listen", "web-root", "workers", "io-threads"});
+  if (!LoadConfig(config, args, allowed)) {
+    return kExitUsage;
+  }
+  if (config.web_root.empty()) {
+    config.web_root = "web/dist";
+  }
+  huoju::InitLogging(config.log_format);
+  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
+  if (!app.ok()) {
+    return Fail(app.status());
+  }
+  huoju::http::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.max_queued = static_cast<size_t>(config.max_queued);
+  options.web_root = config.web_root;
+  huoju::http::Server server(options, **app);
+  Status st = server.Start();
+  if (!st.ok()) {
+    return Fail(st);
+  }
+  server.StopOnSignals();
+  huoju::LogEvent(huoju::LogLevel::kInfo, "server.started",
+                  {{"url", fmt::format("http://{}:{}/", config.listen_host, server.port())},
+                   {"database", (*app)->db().backend_name()},
+                   {"version", HUOJU_VERSION}});
+  std::fprintf(stdout, "火炬平台已启动: http://%s:%u/  (数据库: %s)\n", config.listen_host.c_str(),
+               server.port(), (*app)->db().backend_name());
+  std::fflush(stdout);
+  server.Wait();
+  return 0;
+}
+
+int Migrate(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::printf("用法: huoju migrate [参数]\n\n应用全部尚未应用的数据库迁移并显示结构版本。\n\n参数:\n%s", kCommonFlags);
+    return 0;
+  }
+  Config config;
+  if (!LoadConfig(config, args, kDbFlags)) {
+    return kExitUsage;
+  }
+  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
+  if (!app.ok()) {
+    return Fail(app.status());
+  }
+  auto version = (*app)->db().SchemaVersion();
+  if (!version.ok()) {
+    return Fail(version.status());
+  }
+  std::printf("数据库结构版本: %d (%s)\n", *version, (*app)->db().backend_name());
+  return 0;
+}
+
+int DemoData(std::vector<std::string> args) {
+  if (WantsHelp(args)) {
+    std::printf("用法: huoju demo-data [--seed N] [--units K] [参数]\n\n"
+                "向空数据库写入确定性的演示数据：火炬中心、31个省级、地市、178个国家高新区、\n"
+                "技术合同登记机构、K 个填报单位（有效的统一社会信用代码）以及演示账号。\n\n参数:\n"
+                "  --seed N               随机种子（默认 1）\n"
+                "  --units K              填报单位数量（默认 2000）\n%s", kCommonFlags);
+    return 0;
+  }
+  huoju::app::DemoOptions demo;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::string value;
+    bool is_seed = name == "--seed" || name.rfind("--seed=", 0) == 0;
+    bool is_units = name == "--units" || name.rfind("--units=", 0) == 0;
+    if (!is_seed && !is_units) {
+      rest.push_back(args[i]);
+      continue;
+    }
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      std::fprintf(stderr, "错误: 参数 %s 缺少取值\n", name.c_str());
+      return kExitUsage;
+    }
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || errno != 0 || v < 0 || (is_units && v > 2000000)) {
+      std::fprintf(stderr, "错误: 参数 %s 的值“%s”无效：应为%s\n", is_seed ? "--seed" : "--units",
+                   value.c_str(), is_seed ? "非负整数" : " 0 到 2000000 的整数");
+      return kExitUsage;
+    }
+    if (is_seed) {
+      demo.seed = static_cast<uint64_t>(v);
+    } else {
+      demo.units = v;
+    }
+  }
+  Config config;
+  if (!LoadConfig(config, rest, kDbFlags)) {
+    return kExitUsage;
+  }
+  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
+  if (!app.ok()) {
+    return Fail(app.status());
+  }
+  auto summary = huoju::app::GenerateDemoData((*app)->db(), (*app)->hasher(),
+                                              huoju::SystemClock::Instance(), demo);
+  if (!summary.ok()) {
+    return Fail(summary.status());
+  }
+  std::printf("演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 %lld）\n",
+              static_cast<long long>(summary->nodes), static_cast<long long>(summary->provinces),
+              static_cast<long long>(summary->cities), static_cast<long long>(summary->zones),
+              static_cast<long long>(summary->registries), static_cast<long long>(summary->units));
+  std::printf("演示账号（密码均为 %s）:\n", demo.password.c_str());
+  for (const auto& a : summary->accounts) {
+    std::printf("  %-18s %s\n", a.username.c_str(), a.description.c_str());
+  }
+  return 0;
+}
+
+int Routes() {
+  nlohmann::json out = nlohmann::json::array();
+  auto router = huoju::http::BuildApiRouter();
+  for (const auto& r : router.routes()) {
+    out.push_back({{"method", huoju::http::MethodName(r.method)},
+                   {"path", r.pattern},
+                   {"session", r.needs_session},
+                   {"action", r.action ? huoju::identity::ActionCode(*r.action) : nullptr}});
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::printf("%s", kMainHelp);
+    return args.empty() ? kExitUsage : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "serve") {
+    return Serve(args);
+  }
+  if (command == "migrate") {
+    return Migrate(args);
+  }
+  if (command == "demo-data") {
+    return DemoData(args);
+  }
+  if (command == "routes") {
+    return Routes();
+  }
+  if (command == "version" || command == "--version") {
+    if (WantsHelp(args)) {
+      std::printf("用法: huoju version\n\n显示程序版本。\n");
+      return 0;
+    }
+    std::printf("huoju %s\n", HUOJU_VERSION);
+    return 0;
+  }
+  std::fprintf(stderr, "错误: 未知命令“%s”，运行 huoju help 查看可用命令\n", command.c_str());
+  return kExitUsage;
+}

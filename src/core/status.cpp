@@ -11,7 +11,9 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kForbidden: return "forbidden";
     case ErrorCode::kCsrfFailed: return "csrf_failed";
     case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kHeadersTooLarge: return "headers_too_large";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
     case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kRateLimited: return "rate_limited";

@@ -1,7 +1,8 @@
 // src/store/migrations.hpp: the numbered schema migrations (private to store).
 //
 // Migration SQL is written once for both backends; a few tokens stand for the spelling that
-// differs: {{ID}} (auto-assigned 64-bit primary key), {{BLOB}}, {{REAL}}.
+// differs: {{ID}} (auto-assigned 64-bit primary key), {{BLOB}}, {{REAL}}, {{BINARY}}
+// (byte-order collation).
 #pragma once
 
 #include <string>

@@ -1,0 +1,60 @@
+// huoju/app/application.hpp
+//
+// The application: owns the store, the password hasher and the session manager, and offers
+// one method per use case. Every method that touches data takes the caller's Principal and
+// asks identity::Authorize() before anything else. Methods block (store, hashing): call them
+// from worker threads. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "huoju/core/clock.hpp"
+#include "huoju/core/config.hpp"
+#include "huoju/identity/accounts.hpp"
+#include "huoju/identity/password.hpp"
+#include "huoju/identity/principal.hpp"
+#include "huoju/org/org_node.hpp"
+#include "huoju/store/database.hpp"
+
+namespace huoju::app {
+
+class Application {
+ public:
+  /// Opens the database named by `config`, applies migrations, and wires the services.
+  static Result<std::unique_ptr<Application>> Open(const Config& config, const Clock& clock);
+
+  store::Database& db() { return *db_; }
+  identity::PasswordHasher& hasher() { return *hasher_; }
+  identity::SessionManager& sessions() { return *sessions_; }
+  const Clock& clock() const { return clock_; }
+
+  // --- org tree (docs/api.md "Org tree") ---
+  Result<nlohmann::json> OrgScope(const identity::Principal& who);
+  Result<nlohmann::json> OrgNode(const identity::Principal& who, int64_t id);
+  Result<nlohmann::json> OrgChildren(const identity::Principal& who, int64_t id,
+                                     std::optional<org::NodeKind> kind, org::Page page);
+  Result<nlohmann::json> OrgPath(const identity::Principal& who, int64_t id);
+  Result<nlohmann::json> OrgSearch(const identity::Principal& who, const std::string& query,
+                                   std::optional<org::NodeKind> kind, org::Page page);
+  /// Validates and creates a node; the audit entry lands in the same transaction.
+  Result<nlohmann::json> OrgCreate(const identity::Principal& who, const org::NewNode& node,
+                                   const identity::RequestOrigin& origin);
+
+ private:
+  Application(std::unique_ptr<store::Database> db, std::unique_ptr<identity::PasswordHasher> hasher,
+              const Clock& clock);
+
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<identity::PasswordHasher> hasher_;
+  const Clock& clock_;
+  std::unique_ptr<identity::SessionManager> sessions_;
+};
+
+/// Page JSON: {"items": [...], "total", "offset", "limit"}.
+nlohmann::json PageJson(const org::NodePage& page, const org::Page& request);
+
+}  // namespace huoju::app

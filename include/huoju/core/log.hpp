@@ -1,0 +1,21 @@
+// huoju/core/log.hpp
+//
+// Structured logging: one JSON object per line on stderr (or key=value text), with a
+// timestamp and level. Log ids, never user data beyond ids.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace huoju {
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+/// Sets the output format ("json" or "text") and the lowest level written. Call once at start.
+void InitLogging(const std::string& format, LogLevel min_level = LogLevel::kInfo);
+
+/// Writes one event: `event` names what happened, `fields` add structured context.
+void LogEvent(LogLevel level, const std::string& event, nlohmann::json fields = nlohmann::json::object());
+
+}  // namespace huoju

@@ -1,0 +1,52 @@
+// huoju/http/input.hpp
+//
+// Strict readers for request input. Every failure is a Status whose message names the
+// field in Chinese and whose details carry {"field": name}, and nothing is changed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "huoju/core/status.hpp"
+#include "huoju/http/request.hpp"
+#include "huoju/org/org_node.hpp"
+
+namespace huoju::http {
+
+/// Number of Unicode characters in valid UTF-8 text; nullopt when it is not valid UTF-8.
+std::optional<size_t> Utf8Length(std::string_view text);
+
+/// A JSON object body whose field names are all known.
+class JsonBody {
+ public:
+  /// Parses the body: it must be `application/json`, valid JSON, an object, and use only
+  /// `allowed` field names.
+  static Result<JsonBody> Parse(const Request& request, const std::vector<std::string>& allowed);
+
+  /// A string of 1…max_chars characters (after trimming nothing: whitespace counts).
+  Result<std::string> RequiredString(const std::string& name, const std::string& label,
+                                     size_t max_chars) const;
+  /// Absent or null gives "".
+  Result<std::string> OptionalString(const std::string& name, const std::string& label,
+                                     size_t max_chars) const;
+  Result<int64_t> RequiredInt(const std::string& name, const std::string& label) const;
+
+ private:
+  nlohmann::json json_;
+};
+
+/// A path parameter that must be a positive id.
+Result<int64_t> PathId(const std::map<std::string, std::string>& params, const std::string& name);
+
+/// `offset` and `limit` from the query (defaults 0 and 50, limit at most 200).
+Result<org::Page> PageFromQuery(const Request& request);
+
+/// Optional `kind` from the query.
+Result<std::optional<org::NodeKind>> KindFromQuery(const Request& request);
+
+}  // namespace huoju::http

@@ -1,0 +1,59 @@
+// huoju/identity/principal.hpp
+//
+// Who is asking: the authenticated account with its role and scope (a subtree of the org
+// tree), and the one authorization function that decides every request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "huoju/core/status.hpp"
+#include "huoju/org/org_node.hpp"
+
+namespace huoju::identity {
+
+enum class Role { kFiller, kReviewer, kCenter, kRegistry, kAdmin };
+
+const char* RoleCode(Role role);  ///< "filler", "reviewer", …
+const char* RoleName(Role role);  ///< 填报单位, 审核员, …
+std::optional<Role> ParseRole(std::string_view code);
+/// Every role, for matrix tests and admin pages.
+const std::vector<Role>& AllRoles();
+
+struct Principal {
+  int64_t account_id = 0;
+  std::string username;
+  std::string display_name;
+  Role role = Role::kFiller;
+  org::OrgNode scope;                   ///< root of what the account may see
+  std::vector<std::string> scope_names;  ///< names from the tree root down to the scope
+  std::string csrf_token;
+  std::string session_hash;
+  bool must_change_password = false;
+
+  /// The API representation (docs/api.md `User`).
+  nlohmann::json ToJson() const;
+};
+
+/// What a request wants to do. Each endpoint names exactly one.
+enum class Action {
+  kViewOwnAccount,  ///< me, logout
+  kViewOrg,         ///< read org nodes, children, path, search
+  kCreateOrgNode,   ///< add a node to the org tree
+};
+
+const char* ActionCode(Action action);
+
+/// The single authorization decision. `target` is the org node the request touches (null
+/// when it touches none). OK, or:
+///  - NotFound when the target lies outside the caller's scope (its existence is not
+///    revealed);
+///  - Forbidden when the role may not do the action at all.
+Status Authorize(const Principal& who, Action action, const org::OrgNode* target);
+
+}  // namespace huoju::identity

@@ -1,0 +1,187 @@
+#include "huoju/app/application.hpp"
+
+#include <fmt/format.h>
+
+#include "huoju/core/identifiers.hpp"
+#include "huoju/org/code_list.hpp"
+
+namespace huoju::app {
+
+using identity::Action;
+using identity::Authorize;
+using identity::Principal;
+
+Application::Application(std::unique_ptr<store::Database> db,
+                         std::unique_ptr<identity::PasswordHasher> hasher, const Clock& clock)
+    : db_(std::move(db)), hasher_(std::move(hasher)), clock_(clock) {
+  sessions_ = std::make_unique<identity::SessionManager>(*db_, *hasher_, clock_);
+}
+
+Result<std::unique_ptr<Application>> Application::Open(const Config& config, const Clock& clock) {
+  if (!identity::InitCrypto()) {
+    return Status::Internal("无法初始化密码学库 libsodium");
+  }
+  store::OpenOptions options;
+  options.connections = config.worker_threads + 2;
+  HUOJU_ASSIGN_OR_RETURN(auto db, store::Database::Open(config.EffectiveDatabaseUrl(), options));
+  HUOJU_RETURN_IF_ERROR(db->Migrate());
+  auto cost = config.password_cost == "fast" ? identity::PasswordCost::Fast()
+                                             : identity::PasswordCost::Interactive();
+  // Each hash holds 64 MiB with the interactive cost: two at a time bounds memory.
+  auto hasher = std::make_unique<identity::PasswordHasher>(cost, 2);
+  return std::unique_ptr<Application>(new Application(std::move(db), std::move(hasher), clock));
+}
+
+nlohmann::json PageJson(const org::NodePage& page, const org::Page& request) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& n : page.items) {
+    items.push_back(n.ToJson());
+  }
+  return {{"items", std::move(items)},
+          {"total", page.total},
+          {"offset", request.offset},
+          {"limit", request.limit}};
+}
+
+Result<nlohmann::json> Application::OrgScope(const Principal& who) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &who.scope));
+  nlohmann::json out;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, who.scope.id));
+    out = node.ToJson();
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<nlohmann::json> Application::OrgNode(const Principal& who, int64_t id) {
+  nlohmann::json out;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
+    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
+    out = node.ToJson();
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<nlohmann::json> Application::OrgChildren(const Principal& who, int64_t id,
+                                                std::optional<org::NodeKind> kind,
+                                                org::Page page) {
+  nlohmann::json out;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
+    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
+    HUOJU_ASSIGN_OR_RETURN(auto children, org::OrgRepository::Children(s, id, kind, page));
+    out = PageJson(children, page);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<nlohmann::json> Application::OrgPath(const Principal& who, int64_t id) {
+  nlohmann::json out;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
+    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
+    HUOJU_ASSIGN_OR_RETURN(auto lineage, org::OrgRepository::Lineage(s, node));
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& n : lineage) {
+      if (who.scope.Contains(n)) {  // start at the caller's scope root
+        items.push_back(n.ToJson());
+      }
+    }
+    out = {{"items", std::move(items)}};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<nlohmann::json> Application::OrgSearch(const Principal& who, const std::string& query,
+                                              std::optional<org::NodeKind> kind, org::Page page) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &who.scope));
+  nlohmann::json out;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto found, org::OrgRepository::Search(s, who.scope, query, kind, page));
+    out = PageJson(found, page);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+namespace {
+
+// Checks the fields of a new node against the code lists and identifier rules.
+Status ValidateNewNode(const org::NewNode& n, const org::OrgNode& parent) {
+  if (n.name.empty()) {
+    return Status::InvalidField("name", "名称不能为空");
+  }
+  if (n.kind == org::NodeKind::kCenter) {
+    return Status::InvalidField("kind", "不能再创建火炬中心节点");
+  }
+  if (parent.kind == org::NodeKind::kUnit) {
+    return Status::InvalidField("parent_id", "填报单位下不能再设下级机构");
+  }
+  if (n.kind == org::NodeKind::kUnit) {
+    if (n.uscc.empty()) {
+      return Status::InvalidField("uscc", "填报单位必须填写统一社会信用代码");
+    }
+    std::string problem = DescribeUsccProblem(n.uscc);
+    if (!problem.empty()) {
+      return Status::InvalidField("uscc", problem);
+    }
+    if (!n.industry_code.empty()) {
+      const org::Code* c = org::Industries().Find(n.industry_code);
+      if (c == nullptr || c->level != "xiao") {
+        return Status::InvalidField("industry_code",
+                                    "行业代码应为 GB/T 4754-2017 的4位小类代码");
+      }
+    }
+  } else if (!n.uscc.empty()) {
+    std::string problem = DescribeUsccProblem(n.uscc);
+    if (!problem.empty()) {
+      return Status::InvalidField("uscc", problem);
+    }
+  }
+  if (!n.region_code.empty() && org::Regions().Find(n.region_code) == nullptr) {
+    return Status::InvalidField("region_code", "行政区划代码不在 GB/T 2260 代码表中");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::NewNode& node,
+                                              const identity::RequestOrigin& origin) {
+  nlohmann::json out;
+  const int64_t now = clock_.NowMillis();
+  HUOJU_RETURN_IF_ERROR(db_->Write([&](store::Session& s) -> Status {
+    auto parent = org::OrgRepository::Get(s, node.parent_id);
+    if (!parent.ok()) {
+      return Status::InvalidField("parent_id", "上级机构不存在或不在您的管辖范围内");
+    }
+    Status allowed = Authorize(who, Action::kCreateOrgNode, &*parent);
+    if (allowed.code() == ErrorCode::kNotFound) {
+      return Status::InvalidField("parent_id", "上级机构不存在或不在您的管辖范围内");
+    }
+    HUOJU_RETURN_IF_ERROR(allowed);
+    HUOJU_RETURN_IF_ERROR(ValidateNewNode(node, *parent));
+    auto created = org::OrgRepository::Create(s, node, now);
+    if (!created.ok()) {
+      if (created.status().code() == ErrorCode::kConflict) {
+        return Status(ErrorCode::kConflict, "该统一社会信用代码已被其他单位使用", {{"field", "uscc"}});
+      }
+      return created.status();
+    }
+    store::AuditEntry e{who.account_id, "org.create", "org_node", std::to_string(created->id),
+                        created->id, origin.client_address, origin.request_id,
+                        {{"name", created->name}, {"kind", org::NodeKindCode(created->kind)},
+                         {"parent_id", created->parent_id}}};
+    HUOJU_RETURN_IF_ERROR(s.AppendAudit(e, now));
+    out = created->ToJson();
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace huoju::app
