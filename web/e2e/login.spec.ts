@@ -7,8 +7,15 @@ test('火炬中心用户登录后首页显示用户、角色与管辖范围', as
   await expect(page.locator('.brand-name')).toHaveText('火炬统计调查与登记服务平台')
   await expect(page.getByTestId('card-user')).toContainText('当前用户')
   await expect(page.getByTestId('card-role')).toContainText('角色')
-  await expect(page.getByTestId('card-scope')).toContainText('火炬中心')
-  await expect(page.getByTestId('user-scope')).toHaveText('火炬中心')
+  await expect(page.getByTestId('card-role')).toContainText('火炬中心')
+  // The scope card and the header show the scope the server reports for this session.
+  const me = (await (await page.request.get('/api/v1/auth/me')).json()) as {
+    user: { display_name: string; scope: { name: string; path_names: string[] } }
+  }
+  await expect(page.getByTestId('card-user')).toContainText(me.user.display_name)
+  await expect(page.getByTestId('card-scope')).toContainText(me.user.scope.name)
+  await expect(page.getByTestId('card-scope')).toContainText(me.user.scope.path_names.join(' / '))
+  await expect(page.getByTestId('user-scope')).toHaveText(me.user.scope.name)
   await expect(page.getByText('本角色可以办理')).toBeVisible()
   // Menu by role: the center sees 组织机构 and not 本单位信息.
   await expect(page.getByTestId('menu-org')).toBeVisible()

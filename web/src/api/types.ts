@@ -18,7 +18,9 @@ export interface User {
   role: Role
   role_name: string
   scope: UserScope
-  level: string
+  /** Reviewers: the kind of their scope node (zone, city, province); null for other roles. */
+  level: string | null
+  must_change_password?: boolean
 }
 
 export interface SessionInfo {
