@@ -1,11 +1,11 @@
 // The `huoju` command: serve, migrate, demo-data, routes, version.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
@@ -29,6 +29,7 @@ const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
   serve       启动 Web 服务（默认使用内置 SQLite 数据库）
   migrate     创建或升级数据库结构
   demo-data   向空数据库写入演示数据（机构树与演示账号）
+  check       检查数据库完整性
   routes      以 JSON 列出全部接口及其权限动作
   version     显示版本
   help        显示本帮助
@@ -39,7 +40,8 @@ const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
   HUOJU_LISTEN        监听地址 主机:端口（默认 127.0.0.1:8080）
 )";
 
-const char* kCommonFlags = R"(  --data-dir DIR         数据目录（环境变量 HUOJU_DATA_DIR，默认 ./huoju-data）
+const char* kCommonFlags =
+    R"(  --data-dir DIR         数据目录（环境变量 HUOJU_DATA_DIR，默认 ./huoju-data）
   --database-url URL     数据库地址（环境变量 HUOJU_DATABASE_URL）
                          sqlite:/路径/huoju.db 或 postgresql://user@host:5432/db
   --password-cost C      密码哈希强度 interactive（默认）或 fast（仅测试用）
@@ -74,17 +76,20 @@ bool LoadConfig(Config& config, const std::vector<std::string>& args,
   return true;
 }
 
-const std::vector<std::string> kDbFlags = {"data-dir", "database-url", "password-cost", "log-format"};
+const std::vector<std::string> kDbFlags = {"data-dir", "database-url", "password-cost",
+                                           "log-format"};
 
 int Serve(const std::vector<std::string>& args) {
   if (WantsHelp(args)) {
-    std::printf("用法: huoju serve [参数]\n\n启动 Web 服务：应用数据库迁移后在监听地址上提供 /api/v1 与前端页面。\n"
-                "收到 SIGTERM 或 SIGINT 时停止接收新连接，处理完进行中的请求后退出。\n\n参数:\n%s"
-                "  --listen HOST:PORT     监听地址（环境变量 HUOJU_LISTEN，默认 127.0.0.1:8080）\n"
-                "  --web-root DIR         前端构建目录（环境变量 HUOJU_WEB_ROOT，默认 web/dist）\n"
-                "  --workers N            工作线程数（环境变量 HUOJU_WORKERS，默认 4）\n"
-                "  --io-threads N         I/O 线程数（环境变量 HUOJU_IO_THREADS，默认 1）\n",
-                kCommonFlags);
+    std::printf(
+        "用法: huoju serve [参数]\n\n启动 Web 服务：应用数据库迁移后在监听地址上提供 /api/v1 "
+        "与前端页面。\n"
+        "收到 SIGTERM 或 SIGINT 时停止接收新连接，处理完进行中的请求后退出。\n\n参数:\n%s"
+        "  --listen HOST:PORT     监听地址（环境变量 HUOJU_LISTEN，默认 127.0.0.1:8080）\n"
+        "  --web-root DIR         前端构建目录（环境变量 HUOJU_WEB_ROOT，默认 web/dist）\n"
+        "  --workers N            工作线程数（环境变量 HUOJU_WORKERS，默认 4）\n"
+        "  --io-threads N         I/O 线程数（环境变量 HUOJU_IO_THREADS，默认 1）\n",
+        kCommonFlags);
     return 0;
   }
   Config config;
@@ -127,7 +132,9 @@ int Serve(const std::vector<std::string>& args) {
 
 int Migrate(const std::vector<std::string>& args) {
   if (WantsHelp(args)) {
-    std::printf("用法: huoju migrate [参数]\n\n应用全部尚未应用的数据库迁移并显示结构版本。\n\n参数:\n%s", kCommonFlags);
+    std::printf(
+        "用法: huoju migrate [参数]\n\n应用全部尚未应用的数据库迁移并显示结构版本。\n\n参数:\n%s",
+        kCommonFlags);
     return 0;
   }
   Config config;
@@ -148,11 +155,13 @@ int Migrate(const std::vector<std::string>& args) {
 
 int DemoData(std::vector<std::string> args) {
   if (WantsHelp(args)) {
-    std::printf("用法: huoju demo-data [--seed N] [--units K] [参数]\n\n"
-                "向空数据库写入确定性的演示数据：火炬中心、31个省级、地市、178个国家高新区、\n"
-                "技术合同登记机构、K 个填报单位（有效的统一社会信用代码）以及演示账号。\n\n参数:\n"
-                "  --seed N               随机种子（默认 1）\n"
-                "  --units K              填报单位数量（默认 2000）\n%s", kCommonFlags);
+    std::printf(
+        "用法: huoju demo-data [--seed N] [--units K] [参数]\n\n"
+        "向空数据库写入确定性的演示数据：火炬中心、31个省级、地市、178个国家高新区、\n"
+        "技术合同登记机构、K 个填报单位（有效的统一社会信用代码）以及演示账号。\n\n参数:\n"
+        "  --seed N               随机种子（默认 1）\n"
+        "  --units K              填报单位数量（默认 2000）\n%s",
+        kCommonFlags);
     return 0;
   }
   huoju::app::DemoOptions demo;
@@ -201,14 +210,41 @@ int DemoData(std::vector<std::string> args) {
   if (!summary.ok()) {
     return Fail(summary.status());
   }
-  std::printf("演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 %lld）\n",
-              static_cast<long long>(summary->nodes), static_cast<long long>(summary->provinces),
-              static_cast<long long>(summary->cities), static_cast<long long>(summary->zones),
-              static_cast<long long>(summary->registries), static_cast<long long>(summary->units));
+  std::printf(
+      "演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 "
+      "%lld）\n",
+      static_cast<long long>(summary->nodes), static_cast<long long>(summary->provinces),
+      static_cast<long long>(summary->cities), static_cast<long long>(summary->zones),
+      static_cast<long long>(summary->registries), static_cast<long long>(summary->units));
   std::printf("演示账号（密码均为 %s）:\n", demo.password.c_str());
   for (const auto& a : summary->accounts) {
     std::printf("  %-18s %s\n", a.username.c_str(), a.description.c_str());
   }
+  return 0;
+}
+
+int Check(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::printf(
+        "用法: huoju check [参数]\n\n检查数据库完整性（SQLite integrity_check / PostgreSQL "
+        "索引校验）。\n\n参数:\n%s",
+        kCommonFlags);
+    return 0;
+  }
+  Config config;
+  if (!LoadConfig(config, args, kDbFlags)) {
+    return kExitUsage;
+  }
+  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
+  if (!app.ok()) {
+    return Fail(app.status());
+  }
+  Status st = (*app)->db().CheckIntegrity();
+  if (!st.ok()) {
+    std::fprintf(stderr, "错误: %s %s\n", st.message().c_str(), st.details().dump().c_str());
+    return 1;
+  }
+  std::printf("数据库完整性检查通过 (%s)\n", (*app)->db().backend_name());
   return 0;
 }
 
@@ -219,7 +255,8 @@ int Routes() {
     out.push_back({{"method", huoju::http::MethodName(r.method)},
                    {"path", r.pattern},
                    {"session", r.needs_session},
-                   {"action", r.action ? huoju::identity::ActionCode(*r.action) : nullptr}});
+                   {"action", r.action ? nlohmann::json(huoju::identity::ActionCode(*r.action))
+                                       : nlohmann::json()}});
   }
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
@@ -243,6 +280,9 @@ int main(int argc, char** argv) {
   }
   if (command == "demo-data") {
     return DemoData(args);
+  }
+  if (command == "check") {
+    return Check(args);
   }
   if (command == "routes") {
     return Routes();

@@ -66,8 +66,7 @@ Result<nlohmann::json> Application::OrgNode(const Principal& who, int64_t id) {
 }
 
 Result<nlohmann::json> Application::OrgChildren(const Principal& who, int64_t id,
-                                                std::optional<org::NodeKind> kind,
-                                                org::Page page) {
+                                                std::optional<org::NodeKind> kind, org::Page page) {
   nlohmann::json out;
   HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
@@ -133,8 +132,7 @@ Status ValidateNewNode(const org::NewNode& n, const org::OrgNode& parent) {
     if (!n.industry_code.empty()) {
       const org::Code* c = org::Industries().Find(n.industry_code);
       if (c == nullptr || c->level != "xiao") {
-        return Status::InvalidField("industry_code",
-                                    "行业代码应为 GB/T 4754-2017 的4位小类代码");
+        return Status::InvalidField("industry_code", "行业代码应为 GB/T 4754-2017 的4位小类代码");
       }
     }
   } else if (!n.uscc.empty()) {
@@ -169,13 +167,20 @@ Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::N
     auto created = org::OrgRepository::Create(s, node, now);
     if (!created.ok()) {
       if (created.status().code() == ErrorCode::kConflict) {
-        return Status(ErrorCode::kConflict, "该统一社会信用代码已被其他单位使用", {{"field", "uscc"}});
+        return Status(ErrorCode::kConflict, "该统一社会信用代码已被其他单位使用",
+                      {{"field", "uscc"}});
       }
       return created.status();
     }
-    store::AuditEntry e{who.account_id, "org.create", "org_node", std::to_string(created->id),
-                        created->id, origin.client_address, origin.request_id,
-                        {{"name", created->name}, {"kind", org::NodeKindCode(created->kind)},
+    store::AuditEntry e{who.account_id,
+                        "org.create",
+                        "org_node",
+                        std::to_string(created->id),
+                        created->id,
+                        origin.client_address,
+                        origin.request_id,
+                        {{"name", created->name},
+                         {"kind", org::NodeKindCode(created->kind)},
                          {"parent_id", created->parent_id}}};
     HUOJU_RETURN_IF_ERROR(s.AppendAudit(e, now));
     out = created->ToJson();

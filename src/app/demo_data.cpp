@@ -1,12 +1,12 @@
 #include "huoju/app/demo_data.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <map>
 #include <random>
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "huoju/core/identifiers.hpp"
 #include "huoju/identity/accounts.hpp"
@@ -76,17 +76,21 @@ constexpr std::array<const char*, 40> kNameChars = {
 
 const char* SuffixFor(char section, uint64_t r) {
   static constexpr std::array<const char*, 8> kMake = {"精密制造", "新材料", "电子", "生物医药",
-                                                       "智能装备", "光电", "化工", "汽车部件"};
+                                                       "智能装备", "光电",   "化工", "汽车部件"};
   static constexpr std::array<const char*, 5> kInfo = {"信息技术", "软件", "网络科技", "数据科技",
                                                        "智能科技"};
   static constexpr std::array<const char*, 5> kTech = {"检测技术", "技术服务", "工程设计",
                                                        "环境科技", "生物技术"};
   static constexpr std::array<const char*, 4> kOther = {"科技", "实业", "能源", "农业科技"};
   switch (section) {
-    case 'C': return kMake[r % kMake.size()];
-    case 'I': return kInfo[r % kInfo.size()];
-    case 'M': return kTech[r % kTech.size()];
-    default: return kOther[r % kOther.size()];
+    case 'C':
+      return kMake[r % kMake.size()];
+    case 'I':
+      return kInfo[r % kInfo.size()];
+    case 'M':
+      return kTech[r % kTech.size()];
+    default:
+      return kOther[r % kOther.size()];
   }
 }
 
@@ -132,7 +136,8 @@ class Generator {
         }
         counties_of_city_[cid] = std::move(counties);
       }
-      Add(pid, NodeKind::kRegistry, ShortProvince(prov->name) + "技术市场管理办公室", "", prov->code);
+      Add(pid, NodeKind::kRegistry, ShortProvince(prov->name) + "技术市场管理办公室", "",
+          prov->code);
       ++registries_;
     }
 
@@ -228,7 +233,8 @@ class Generator {
 
   bool IsRealCity(int64_t cid) const {
     const std::string& code = nodes_[cid - 1].code;
-    return code.size() == 6 && code.substr(2, 2) != "90" && nodes_[cid - 1].name.find("（县）") == std::string::npos;
+    return code.size() == 6 && code.substr(2, 2) != "90" &&
+           nodes_[cid - 1].name.find("（县）") == std::string::npos;
   }
 
   uint64_t Next() { return rng_(); }
@@ -256,8 +262,8 @@ class Generator {
   }
 
   void AddZone(int64_t city_id, const std::string& name) {
-    int64_t zid = Add(city_id, NodeKind::kZone, name,
-                      fmt::format("GX{:03}", zones_.size() + 1), nodes_[city_id - 1].code);
+    int64_t zid = Add(city_id, NodeKind::kZone, name, fmt::format("GX{:03}", zones_.size() + 1),
+                      nodes_[city_id - 1].code);
     zones_.push_back(zid);
   }
 
@@ -267,8 +273,11 @@ class Generator {
       const org::Code* zhong = org::Industries().Find(c->parent);
       const org::Code* da = zhong ? org::Industries().Find(zhong->parent) : nullptr;
       char section = da && !da->parent.empty() ? da->parent[0] : 'Z';
-      pools_[section == 'C' ? 0 : section == 'I' ? 1 : section == 'M' ? 2 : 3].push_back(
-          {c->code, section});
+      pools_[section == 'C'   ? 0
+             : section == 'I' ? 1
+             : section == 'M' ? 2
+                              : 3]
+          .push_back({c->code, section});
     }
   }
 
@@ -372,7 +381,8 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
     return Status::Ok();
   }));
   if (existing != 0) {
-    return Status::Invalid(fmt::format("数据库中已有 {} 个机构，演示数据只能写入空数据库", existing));
+    return Status::Invalid(
+        fmt::format("数据库中已有 {} 个机构，演示数据只能写入空数据库", existing));
   }
 
   Generator gen(options);
@@ -420,7 +430,8 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
       {"center", "火炬中心统计处", identity::Role::kCenter, center, "火炬中心（全国）"},
       {"gd_reviewer", "广东省审核员", identity::Role::kReviewer, guangdong, "省级审核员（广东省）"},
       {"bj_reviewer", "北京市审核员", identity::Role::kReviewer, beijing, "省级审核员（北京市）"},
-      {"sz_city_reviewer", "深圳市审核员", identity::Role::kReviewer, shenzhen_city, "市级审核员（深圳市）"},
+      {"sz_city_reviewer", "深圳市审核员", identity::Role::kReviewer, shenzhen_city,
+       "市级审核员（深圳市）"},
       {"sz_zone_reviewer", "深圳高新区审核员", identity::Role::kReviewer, shenzhen_zone,
        "园区审核员（深圳市高新技术产业园区）"},
       {"registry_gd", "广东省技术合同登记员", identity::Role::kRegistry, gen.RegistryOf(guangdong),
@@ -438,16 +449,20 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
   }
   HUOJU_RETURN_IF_ERROR(db.Write([&](store::Session& s) -> Status {
     if (s.backend() == store::Backend::kPostgres) {
-      HUOJU_RETURN_IF_ERROR(s.ExecuteScript(
-          "SELECT setval(pg_get_serial_sequence('org_node', 'id'), (SELECT MAX(id) FROM org_node))"));
+      HUOJU_RETURN_IF_ERROR(
+          s.ExecuteScript("SELECT setval(pg_get_serial_sequence('org_node', 'id'), (SELECT MAX(id) "
+                          "FROM org_node))"));
     }
     for (const auto& [spec, hash] : hashed) {
       identity::NewAccount a{spec.username, spec.display, hash, spec.role, spec.scope, false};
       HUOJU_ASSIGN_OR_RETURN(int64_t id, identity::AccountRepository::Create(s, a, now));
       (void)id;
     }
-    store::AuditEntry e{0, "demo.generate", "org_tree", "1", center, "", "",
-                        {{"seed", options.seed}, {"units", options.units}, {"nodes", nodes.size()}}};
+    store::AuditEntry e{
+        0,          "demo.generate",
+        "org_tree", "1",
+        center,     "",
+        "",         {{"seed", options.seed}, {"units", options.units}, {"nodes", nodes.size()}}};
     return s.AppendAudit(e, now);
   }));
   for (const auto& [spec, hash] : hashed) {

@@ -1,9 +1,9 @@
 #include "huoju/core/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace huoju {
 namespace {
@@ -11,8 +11,8 @@ namespace {
 Status ParseListen(Config& c, const std::string& value, const std::string& source) {
   auto colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
-    return Status::Invalid(fmt::format("{} 的值“{}”无效：应为 主机:端口，例如 127.0.0.1:8080",
-                                       source, value));
+    return Status::Invalid(
+        fmt::format("{} 的值“{}”无效：应为 主机:端口，例如 127.0.0.1:8080", source, value));
   }
   int port = 0;
   auto text = value.substr(colon + 1);
@@ -64,8 +64,8 @@ Status ParseDatabaseUrl(std::string& out, const std::string& value, const std::s
     out = value;
     return Status::Ok();
   }
-  return Status::Invalid(fmt::format(
-      "{} 的值“{}”无效：应以 sqlite: 或 postgresql:// 开头", source, value));
+  return Status::Invalid(
+      fmt::format("{} 的值“{}”无效：应以 sqlite: 或 postgresql:// 开头", source, value));
 }
 
 // Applies one named setting; `source` names where it came from, for messages.
@@ -112,13 +112,16 @@ std::string Config::EffectiveDatabaseUrl() const {
   return "sqlite:" + data_dir + "/huoju.db";
 }
 
-Status ApplyEnvironment(Config& config,
-                        const std::function<const char*(const char*)>& getenv_fn) {
+Status ApplyEnvironment(Config& config, const std::function<const char*(const char*)>& getenv_fn) {
   static const std::pair<const char*, const char*> kVars[] = {
-      {"HUOJU_DATA_DIR", "data-dir"},       {"HUOJU_DATABASE_URL", "database-url"},
-      {"HUOJU_LISTEN", "listen"},           {"HUOJU_WEB_ROOT", "web-root"},
-      {"HUOJU_IO_THREADS", "io-threads"},   {"HUOJU_WORKERS", "workers"},
-      {"HUOJU_PASSWORD_COST", "password-cost"}, {"HUOJU_LOG_FORMAT", "log-format"},
+      {"HUOJU_DATA_DIR", "data-dir"},
+      {"HUOJU_DATABASE_URL", "database-url"},
+      {"HUOJU_LISTEN", "listen"},
+      {"HUOJU_WEB_ROOT", "web-root"},
+      {"HUOJU_IO_THREADS", "io-threads"},
+      {"HUOJU_WORKERS", "workers"},
+      {"HUOJU_PASSWORD_COST", "password-cost"},
+      {"HUOJU_LOG_FORMAT", "log-format"},
   };
   for (const auto& [var, name] : kVars) {
     const char* v = getenv_fn(var);

@@ -27,7 +27,9 @@ int OrgValue(char c) {
   return -1;
 }
 
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeapYear(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 }  // namespace
 
@@ -89,11 +91,13 @@ std::string DescribeUsccProblem(std::string_view code) {
   return {};
 }
 
-bool IsValidUscc(std::string_view code) { return DescribeUsccProblem(code).empty(); }
+bool IsValidUscc(std::string_view code) {
+  return DescribeUsccProblem(code).empty();
+}
 
 bool IsValidIdCard(std::string_view id) {
-  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                                   3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                   3, 7, 9,  10, 5, 8, 4, 2};
   static constexpr std::string_view kChecks = "10X98765432";
   if (id.size() != 18) {
     return false;

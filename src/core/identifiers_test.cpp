@@ -18,7 +18,10 @@ TEST(Uscc, RejectsInvalidVectors) {
   EXPECT_FALSE(IsValidUscc(""));
   EXPECT_FALSE(IsValidUscc("91350100M000100Y4"));
   EXPECT_FALSE(IsValidUscc("91350100m000100Y43"));
-  EXPECT_EQ(DescribeUsccProblem("91350100M000100Y4Z"), "统一社会信用代码校验位错误");
+  // Z is outside the alphabet, so the message names the position rather than the check.
+  EXPECT_EQ(DescribeUsccProblem("91350100M000100Y4Z"),
+            "统一社会信用代码第18位含有不允许的字符（只允许数字和除I、O、Z、S、V以外的大写字母）");
+  EXPECT_EQ(DescribeUsccProblem("91350100M000100Y44"), "统一社会信用代码校验位错误");
 }
 
 TEST(Uscc, CheckCharOfWorkedExample) {

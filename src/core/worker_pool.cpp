@@ -9,7 +9,9 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queu
   }
 }
 
-WorkerPool::~WorkerPool() { Shutdown(); }
+WorkerPool::~WorkerPool() {
+  Shutdown();
+}
 
 bool WorkerPool::TrySubmit(std::function<void()> task) {
   {

@@ -18,7 +18,9 @@ Result<Response> Ok(Result<nlohmann::json> r) {
   return Response::Json(200, *r);
 }
 
-Result<Response> Health(Context&) { return Response::Json(200, {{"status", "ok"}}); }
+Result<Response> Health(Context&) {
+  return Response::Json(200, {{"status", "ok"}});
+}
 
 Result<Response> Ready(Context& c) {
   Status st = c.app.db().Ping();
@@ -48,7 +50,8 @@ Result<Response> Logout(Context& c) {
   HUOJU_RETURN_IF_ERROR(c.app.sessions().Logout(*c.who, c.Origin()));
   Response r = Response::Json(200, {{"ok", true}});
   r.headers.emplace_back(
-      "Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kSessionCookie));
+      "Set-Cookie",
+      fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kSessionCookie));
   return r;
 }
 
@@ -56,7 +59,9 @@ Result<Response> Me(Context& c) {
   return Response::Json(200, {{"user", c.who->ToJson()}, {"csrf_token", c.who->csrf_token}});
 }
 
-Result<Response> OrgScope(Context& c) { return Ok(c.app.OrgScope(*c.who)); }
+Result<Response> OrgScope(Context& c) {
+  return Ok(c.app.OrgScope(*c.who));
+}
 
 Result<Response> OrgNode(Context& c) {
   HUOJU_ASSIGN_OR_RETURN(int64_t id, PathId(c.params, "id"));
@@ -114,7 +119,9 @@ Result<Response> OrgCreate(Context& c) {
 Router BuildApiRouter() {
   Router r;
   auto add = [&](Method m, const char* pattern, bool session, std::optional<Action> action,
-                 Handler h) { r.Add({m, pattern, session, action, std::move(h)}); };
+                 Handler h) {
+    r.Add({m, pattern, session, action, std::move(h)});
+  };
   add(Method::kGet, "/healthz", false, std::nullopt, Health);
   add(Method::kGet, "/readyz", false, std::nullopt, Ready);
   add(Method::kGet, "/api/v1/version", false, std::nullopt, Version);

@@ -1,8 +1,8 @@
 #include "huoju/http/input.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace huoju::http {
 namespace {
@@ -23,7 +23,11 @@ std::optional<size_t> Utf8Length(std::string_view s) {
   size_t count = 0;
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
     if (len == 0 || i + len > s.size()) {
       return std::nullopt;
     }
@@ -41,8 +45,7 @@ std::optional<size_t> Utf8Length(std::string_view s) {
 Result<JsonBody> JsonBody::Parse(const Request& request, const std::vector<std::string>& allowed) {
   std::string type = request.Header("content-type");
   if (type.rfind("application/json", 0) != 0) {
-    return Status(ErrorCode::kUnsupportedMediaType,
-                  "请求体类型应为 application/json");
+    return Status(ErrorCode::kUnsupportedMediaType, "请求体类型应为 application/json");
   }
   JsonBody body;
   body.json_ = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
@@ -88,7 +91,8 @@ Result<std::string> JsonBody::OptionalString(const std::string& name, const std:
 Result<std::string> JsonBody::RequiredString(const std::string& name, const std::string& label,
                                              size_t max_chars) const {
   auto it = json_.find(name);
-  if (it == json_.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty())) {
+  if (it == json_.end() || it->is_null() ||
+      (it->is_string() && it->get_ref<const std::string&>().empty())) {
     return Status::InvalidField(name, fmt::format("{}不能为空", label));
   }
   return OptionalString(name, label, max_chars);
@@ -135,7 +139,8 @@ Result<std::optional<org::NodeKind>> KindFromQuery(const Request& request) {
   }
   auto kind = org::ParseNodeKind(it->second);
   if (!kind) {
-    return Status::InvalidField("kind", "机构类型应为 center、province、city、zone、registry 或 unit");
+    return Status::InvalidField("kind",
+                                "机构类型应为 center、province、city、zone、registry 或 unit");
   }
   return std::optional<org::NodeKind>(kind);
 }

@@ -40,7 +40,9 @@ identity::RequestOrigin Context::Origin() const {
   return {request.client_address, request.Header("user-agent"), request.request_id};
 }
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+  routes_.push_back(std::move(route));
+}
 
 const Route* Router::Match(Method method, const std::string& path,
                            std::map<std::string, std::string>& params, bool& path_exists) const {

@@ -1,6 +1,11 @@
 #include "huoju/http/server.hpp"
 
+#include <fmt/format.h>
+
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -8,11 +13,6 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "huoju/core/log.hpp"
 #include "huoju/core/worker_pool.hpp"
@@ -34,25 +34,41 @@ constexpr const char* kCsp =
 
 Method ToMethod(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
 std::string ContentTypeFor(const std::filesystem::path& p) {
   static const std::unordered_map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json; charset=utf-8"}, {".svg", "image/svg+xml"},
-      {".png", "image/png"}, {".jpg", "image/jpeg"}, {".ico", "image/x-icon"},
-      {".woff", "font/woff"}, {".woff2", "font/woff2"}, {".ttf", "font/ttf"},
-      {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"}};
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".ico", "image/x-icon"},
+      {".woff", "font/woff"},
+      {".woff2", "font/woff2"},
+      {".ttf", "font/ttf"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"}};
   auto it = kTypes.find(p.extension().string());
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
@@ -122,9 +138,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadRequest() {
-    if (server_.draining.load()) {
-      return Close();
-    }
+    // While draining, a request already on its way is still read and answered (with
+    // Connection: close); connections that stay idle are closed once in-flight work is done.
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
@@ -140,12 +155,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Close();
     }
     if (ec == bhttp::error::header_limit) {
-      return Reject(Status(ErrorCode::kHeadersTooLarge,
-                           fmt::format("请求头过大（上限 {} KiB）", server_.options.max_header_bytes / 1024)));
+      return Reject(Status(
+          ErrorCode::kHeadersTooLarge,
+          fmt::format("请求头过大（上限 {} KiB）", server_.options.max_header_bytes / 1024)));
     }
     if (ec == bhttp::error::body_limit) {
-      return Reject(Status(ErrorCode::kPayloadTooLarge,
-                           fmt::format("请求体过大（上限 {} KiB）", server_.options.max_body_bytes / 1024)));
+      return Reject(
+          Status(ErrorCode::kPayloadTooLarge,
+                 fmt::format("请求体过大（上限 {} KiB）", server_.options.max_body_bytes / 1024)));
     }
     if (ec) {
       if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
@@ -263,10 +280,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnWritten(beast::error_code ec, bool keep) {
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+                  .count();
     LogEvent(status_ >= 500 ? LogLevel::kError : LogLevel::kInfo, "http.request",
-             {{"request_id", request_id_}, {"method", method_}, {"path", path_},
-              {"status", status_}, {"ms", std::round(ms * 100) / 100}, {"client", remote_}});
+             {{"request_id", request_id_},
+              {"method", method_},
+              {"path", path_},
+              {"status", status_},
+              {"ms", std::round(ms * 100) / 100},
+              {"client", remote_}});
     busy_ = false;
     server_.in_flight.fetch_sub(1);
     if (ec || !keep) {
@@ -421,7 +443,8 @@ Response Server::Impl::Handle(Request& req) {
       }
       if (req.IsWrite() &&
           !identity::ConstantTimeEquals(req.Header("x-csrf-token"), who->csrf_token)) {
-        return ErrorResponse(Status(ErrorCode::kCsrfFailed, "安全校验失败（CSRF 令牌无效），请刷新页面后重试"));
+        return ErrorResponse(
+            Status(ErrorCode::kCsrfFailed, "安全校验失败（CSRF 令牌无效），请刷新页面后重试"));
       }
       if (route->action) {
         Status allowed = identity::Authorize(*who, *route->action, nullptr);
@@ -435,14 +458,16 @@ Response Server::Impl::Handle(Request& req) {
     if (!result.ok()) {
       if (result.status().code() == ErrorCode::kInternal) {
         LogEvent(LogLevel::kError, "http.handler_failed",
-                 {{"request_id", req.request_id}, {"error", result.status().ToString()},
+                 {{"request_id", req.request_id},
+                  {"error", result.status().ToString()},
                   {"details", result.status().details()}});
       }
       return ErrorResponse(result.status());
     }
     return std::move(result).value();
   } catch (const std::exception& e) {
-    LogEvent(LogLevel::kError, "http.exception", {{"request_id", req.request_id}, {"what", e.what()}});
+    LogEvent(LogLevel::kError, "http.exception",
+             {{"request_id", req.request_id}, {"what", e.what()}});
     return ErrorResponse(Status::Internal("服务器内部错误"));
   }
 }

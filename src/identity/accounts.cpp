@@ -1,8 +1,8 @@
 #include "huoju/identity/accounts.hpp"
 
-#include <mutex>
-
 #include <fmt/format.h>
+
+#include <mutex>
 
 namespace huoju::identity {
 namespace {
@@ -38,10 +38,10 @@ SessionManager::SessionManager(store::Database& db, PasswordHasher& hasher, cons
 }
 
 Result<Principal> SessionManager::LoadPrincipal(store::Session& s, int64_t account_id) {
-  HUOJU_ASSIGN_OR_RETURN(
-      auto rows, s.Query("SELECT username, display_name, role, scope_node_id, status, "
-                         "must_change_password FROM account WHERE id = ?",
-                         {account_id}));
+  HUOJU_ASSIGN_OR_RETURN(auto rows,
+                         s.Query("SELECT username, display_name, role, scope_node_id, status, "
+                                 "must_change_password FROM account WHERE id = ?",
+                                 {account_id}));
   if (rows.empty() || rows.Text(0, 4) != "active") {
     return Status::Unauthenticated("登录已失效，请重新登录");
   }
@@ -68,10 +68,10 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
     int64_t locked_until = 0;
   } acct;
   HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(
-        auto rows, s.Query("SELECT id, password_hash, status, locked_until FROM account "
-                           "WHERE username = ?",
-                           {std::string(username)}));
+    HUOJU_ASSIGN_OR_RETURN(auto rows,
+                           s.Query("SELECT id, password_hash, status, locked_until FROM account "
+                                   "WHERE username = ?",
+                                   {std::string(username)}));
     if (!rows.empty()) {
       acct = {rows.Int(0, 0), rows.Text(0, 1), rows.Text(0, 2), rows.Int(0, 3)};
     }
@@ -88,15 +88,22 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
       HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
         if (!password_ok) {
           HUOJU_RETURN_IF_ERROR(
-              s.Execute("UPDATE account SET failed_logins = failed_logins + 1, locked_until = "
-                        "CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?",
-                        {static_cast<int64_t>(policy_.lockout_threshold), now + policy_.lockout_ms,
-                         acct.id})
+              s.Execute(
+                   "UPDATE account SET failed_logins = failed_logins + 1, locked_until = "
+                   "CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?",
+                   {static_cast<int64_t>(policy_.lockout_threshold), now + policy_.lockout_ms,
+                    acct.id})
                   .status());
         }
-        store::AuditEntry e{acct.id, "auth.login_failed", "account", std::to_string(acct.id), 0,
-                            origin.client_address, origin.request_id,
-                            {{"reason", locked ? "locked" : (password_ok ? "disabled" : "password")}}};
+        store::AuditEntry e{
+            acct.id,
+            "auth.login_failed",
+            "account",
+            std::to_string(acct.id),
+            0,
+            origin.client_address,
+            origin.request_id,
+            {{"reason", locked ? "locked" : (password_ok ? "disabled" : "password")}}};
         return s.AppendAudit(e, now);
       }));
     }
@@ -115,7 +122,8 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
     result.principal.session_hash = hash;
     HUOJU_RETURN_IF_ERROR(
         s.Execute("INSERT INTO login_session (token_hash, account_id, csrf_token, created_at, "
-                  "last_seen_at, expires_at, client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  "last_seen_at, expires_at, client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, "
+                  "?, ?)",
                   {hash, acct.id, result.principal.csrf_token, now, now,
                    now + policy_.absolute_timeout_ms, origin.client_address,
                    origin.user_agent.substr(0, 512)})
@@ -124,8 +132,13 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
                                     "last_login_at = ? WHERE id = ?",
                                     {now, acct.id})
                               .status());
-    store::AuditEntry e{acct.id, "auth.login", "account", std::to_string(acct.id),
-                        result.principal.scope.id, origin.client_address, origin.request_id};
+    store::AuditEntry e{acct.id,
+                        "auth.login",
+                        "account",
+                        std::to_string(acct.id),
+                        result.principal.scope.id,
+                        origin.client_address,
+                        origin.request_id};
     return s.AppendAudit(e, now);
   }));
   {
@@ -187,7 +200,8 @@ Result<Principal> SessionManager::Authenticate(std::string_view token) {
   }
   if (now - cached->last_seen_at > policy_.touch_interval_ms) {
     HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) {
-      return s.Execute("UPDATE login_session SET last_seen_at = ? WHERE token_hash = ?", {now, hash})
+      return s
+          .Execute("UPDATE login_session SET last_seen_at = ? WHERE token_hash = ?", {now, hash})
           .status();
     }));
     cached->last_seen_at = now;
@@ -207,11 +221,13 @@ Status SessionManager::Logout(const Principal& who, const RequestOrigin& origin)
   }
   return db_.Write([&](store::Session& s) -> Status {
     HUOJU_RETURN_IF_ERROR(
-        s.Execute("UPDATE login_session SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-                  {now, who.session_hash})
+        s.Execute(
+             "UPDATE login_session SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+             {now, who.session_hash})
             .status());
-    store::AuditEntry e{who.account_id, "auth.logout", "account", std::to_string(who.account_id),
-                        who.scope.id, origin.client_address, origin.request_id};
+    store::AuditEntry e{
+        who.account_id, "auth.logout",         "account",        std::to_string(who.account_id),
+        who.scope.id,   origin.client_address, origin.request_id};
     return s.AppendAudit(e, now);
   });
 }

@@ -40,8 +40,8 @@ PasswordHasher::PasswordHasher(PasswordCost cost, int max_concurrent)
 Result<std::string> PasswordHasher::Hash(std::string_view password) {
   Slot slot(*this);
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops_limit,
-                            cost_.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops_limit, cost_.mem_limit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Status::Internal("密码处理失败：内存不足");
   }
   return std::string(out);
@@ -61,7 +61,9 @@ bool PasswordHasher::NeedsRehash(std::string_view encoded) const {
   return crypto_pwhash_str_needs_rehash(copy.c_str(), cost_.ops_limit, cost_.mem_limit) != 0;
 }
 
-bool InitCrypto() { return sodium_init() >= 0; }
+bool InitCrypto() {
+  return sodium_init() >= 0;
+}
 
 std::string RandomHex(size_t n) {
   std::string bytes(n, '\0');

@@ -4,22 +4,32 @@ namespace huoju::identity {
 
 const char* RoleCode(Role role) {
   switch (role) {
-    case Role::kFiller: return "filler";
-    case Role::kReviewer: return "reviewer";
-    case Role::kCenter: return "center";
-    case Role::kRegistry: return "registry";
-    case Role::kAdmin: return "admin";
+    case Role::kFiller:
+      return "filler";
+    case Role::kReviewer:
+      return "reviewer";
+    case Role::kCenter:
+      return "center";
+    case Role::kRegistry:
+      return "registry";
+    case Role::kAdmin:
+      return "admin";
   }
   return "filler";
 }
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kFiller: return "填报单位";
-    case Role::kReviewer: return "审核员";
-    case Role::kCenter: return "火炬中心";
-    case Role::kRegistry: return "技术合同登记机构";
-    case Role::kAdmin: return "系统管理员";
+    case Role::kFiller:
+      return "填报单位";
+    case Role::kReviewer:
+      return "审核员";
+    case Role::kCenter:
+      return "火炬中心";
+    case Role::kRegistry:
+      return "技术合同登记机构";
+    case Role::kAdmin:
+      return "系统管理员";
   }
   return "填报单位";
 }
@@ -60,9 +70,12 @@ nlohmann::json Principal::ToJson() const {
 
 const char* ActionCode(Action action) {
   switch (action) {
-    case Action::kViewOwnAccount: return "account.view_own";
-    case Action::kViewOrg: return "org.view";
-    case Action::kCreateOrgNode: return "org.create";
+    case Action::kViewOwnAccount:
+      return "account.view_own";
+    case Action::kViewOrg:
+      return "org.view";
+    case Action::kCreateOrgNode:
+      return "org.create";
   }
   return "unknown";
 }

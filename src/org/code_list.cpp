@@ -18,7 +18,8 @@ std::vector<std::string> SplitCsvLine(std::string_view line) {
   size_t start = 0;
   for (;;) {
     size_t comma = line.find(',', start);
-    out.emplace_back(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
+    out.emplace_back(
+        line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
     if (comma == std::string_view::npos) {
       break;
     }
@@ -55,7 +56,8 @@ Result<CodeList> CodeList::FromCsv(std::string_view csv) {
     }
     auto fields = SplitCsvLine(line);
     if (fields.size() != 4 || fields[0].empty() || fields[1].empty()) {
-      return Status::Invalid(fmt::format("代码表第{}行格式错误：应为 code,name,level,parent", line_no));
+      return Status::Invalid(
+          fmt::format("代码表第{}行格式错误：应为 code,name,level,parent", line_no));
     }
     if (list.index_.count(fields[0]) != 0) {
       return Status::Invalid(fmt::format("代码表第{}行：代码 {} 重复", line_no, fields[0]));

@@ -56,24 +56,36 @@ std::string KindFilter(std::optional<NodeKind> kind, store::Params& params) {
 
 const char* NodeKindCode(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kCenter: return "center";
-    case NodeKind::kProvince: return "province";
-    case NodeKind::kCity: return "city";
-    case NodeKind::kZone: return "zone";
-    case NodeKind::kRegistry: return "registry";
-    case NodeKind::kUnit: return "unit";
+    case NodeKind::kCenter:
+      return "center";
+    case NodeKind::kProvince:
+      return "province";
+    case NodeKind::kCity:
+      return "city";
+    case NodeKind::kZone:
+      return "zone";
+    case NodeKind::kRegistry:
+      return "registry";
+    case NodeKind::kUnit:
+      return "unit";
   }
   return "unit";
 }
 
 const char* NodeKindName(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kCenter: return "火炬中心";
-    case NodeKind::kProvince: return "省级";
-    case NodeKind::kCity: return "地市";
-    case NodeKind::kZone: return "国家高新区";
-    case NodeKind::kRegistry: return "技术合同登记机构";
-    case NodeKind::kUnit: return "填报单位";
+    case NodeKind::kCenter:
+      return "火炬中心";
+    case NodeKind::kProvince:
+      return "省级";
+    case NodeKind::kCity:
+      return "地市";
+    case NodeKind::kZone:
+      return "国家高新区";
+    case NodeKind::kRegistry:
+      return "技术合同登记机构";
+    case NodeKind::kUnit:
+      return "填报单位";
   }
   return "填报单位";
 }
@@ -106,7 +118,9 @@ std::vector<int64_t> OrgNode::PathIds() const {
 }
 
 nlohmann::json OrgNode::ToJson() const {
-  auto opt_text = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
+  auto opt_text = [](const std::string& s) {
+    return s.empty() ? nlohmann::json() : nlohmann::json(s);
+  };
   const bool unit = kind == NodeKind::kUnit;
   return {{"id", id},
           {"parent_id", parent_id == 0 ? nlohmann::json() : nlohmann::json(parent_id)},
@@ -125,8 +139,8 @@ nlohmann::json OrgNode::ToJson() const {
 }
 
 Result<OrgNode> OrgRepository::Get(store::Session& s, int64_t id) {
-  HUOJU_ASSIGN_OR_RETURN(auto rows,
-                         s.Query(fmt::format("SELECT {} FROM org_node WHERE id = ?", kColumns), {id}));
+  HUOJU_ASSIGN_OR_RETURN(
+      auto rows, s.Query(fmt::format("SELECT {} FROM org_node WHERE id = ?", kColumns), {id}));
   if (rows.empty()) {
     return Status::NotFound("机构不存在或不在您的管辖范围内");
   }
@@ -134,9 +148,9 @@ Result<OrgNode> OrgRepository::Get(store::Session& s, int64_t id) {
 }
 
 Result<OrgNode> OrgRepository::GetByUscc(store::Session& s, std::string_view uscc) {
-  HUOJU_ASSIGN_OR_RETURN(
-      auto rows,
-      s.Query(fmt::format("SELECT {} FROM org_node WHERE uscc = ?", kColumns), {std::string(uscc)}));
+  HUOJU_ASSIGN_OR_RETURN(auto rows,
+                         s.Query(fmt::format("SELECT {} FROM org_node WHERE uscc = ?", kColumns),
+                                 {std::string(uscc)}));
   if (rows.empty()) {
     return Status::NotFound("没有该统一社会信用代码的单位");
   }
@@ -171,10 +185,10 @@ Result<NodePage> OrgRepository::Search(store::Session& s, const OrgNode& scope,
   store::Params params{scope.path, scope.path + "\x7f", std::string(query),
                        "%" + LikeLiteral(query) + "%"};
   std::string filter = KindFilter(kind, params);
-  std::string where =
-      "path >= ? AND path < ? AND (uscc = ? OR name LIKE ? ESCAPE '\\')" + filter;
+  std::string where = "path >= ? AND path < ? AND (uscc = ? OR name LIKE ? ESCAPE '\\')" + filter;
   NodePage out;
-  HUOJU_ASSIGN_OR_RETURN(auto count, s.Query("SELECT COUNT(*) FROM org_node WHERE " + where, params));
+  HUOJU_ASSIGN_OR_RETURN(auto count,
+                         s.Query("SELECT COUNT(*) FROM org_node WHERE " + where, params));
   out.total = count.Int(0, 0);
   params.emplace_back(page.limit);
   params.emplace_back(page.offset);

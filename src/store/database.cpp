@@ -1,8 +1,8 @@
 #include "huoju/store/database.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "src/store/backends.hpp"
 #include "src/store/migrations.hpp"
@@ -107,7 +107,7 @@ Result<int> Database::SchemaVersion() {
     auto exists = s.Query(backend() == Backend::kSqlite
                               ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migration'"
                               : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
-                                "'schema_migration'");
+                                "'schema_migration' AND table_schema = current_schema()");
     if (!exists.ok()) {
       return exists.status();
     }

@@ -1,4 +1,5 @@
 // SQLite backend: WAL, one writer thread with group commit, a pool of reader connections.
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -8,8 +9,6 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "src/store/backends.hpp"
 
@@ -89,18 +88,26 @@ class SqliteConnection final : public Session {
       row.reserve(ncol);
       for (int i = 0; i < ncol; ++i) {
         switch (sqlite3_column_type(stmt, i)) {
-          case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, i))); break;
-          case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(stmt, i)); break;
+          case SQLITE_INTEGER:
+            row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, i)));
+            break;
+          case SQLITE_FLOAT:
+            row.emplace_back(sqlite3_column_double(stmt, i));
+            break;
           case SQLITE_TEXT:
-            row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
-                                         sqlite3_column_bytes(stmt, i)));
+            row.emplace_back(
+                std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
+                            sqlite3_column_bytes(stmt, i)));
             break;
           case SQLITE_BLOB: {
             const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-            row.emplace_back(Blob{std::string(p == nullptr ? "" : p, p == nullptr ? 0 : sqlite3_column_bytes(stmt, i))});
+            row.emplace_back(Blob{std::string(p == nullptr ? "" : p,
+                                              p == nullptr ? 0 : sqlite3_column_bytes(stmt, i))});
             break;
           }
-          default: row.emplace_back(nullptr); break;
+          default:
+            row.emplace_back(nullptr);
+            break;
         }
       }
       rows.push_back(std::move(row));
@@ -128,9 +135,8 @@ class SqliteConnection final : public Session {
     std::string text(sql);
     int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
-      std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
-      return Status(ErrorCode::kInternal, "数据库脚本执行失败", {{"backend_message", msg}});
+      return SqliteError(db_, rc, "脚本执行");
     }
     return Status::Ok();
   }
@@ -168,9 +174,11 @@ class SqliteConnection final : public Session {
             } else if constexpr (std::is_same_v<T, double>) {
               return sqlite3_bind_double(stmt, idx, v);
             } else if constexpr (std::is_same_v<T, std::string>) {
-              return sqlite3_bind_text64(stmt, idx, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+              return sqlite3_bind_text64(stmt, idx, v.data(), v.size(), SQLITE_TRANSIENT,
+                                         SQLITE_UTF8);
             } else {
-              return sqlite3_bind_blob64(stmt, idx, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT);
+              return sqlite3_bind_blob64(stmt, idx, v.bytes.data(), v.bytes.size(),
+                                         SQLITE_TRANSIENT);
             }
           },
           params[i]);
@@ -296,6 +304,8 @@ class SqliteDatabase final : public Database {
       return fn(s);
     } catch (const std::exception& e) {
       return Status(ErrorCode::kInternal, "内部错误", {{"exception", e.what()}});
+    } catch (...) {
+      return Status(ErrorCode::kInternal, "内部错误");
     }
   }
 
@@ -352,7 +362,8 @@ class SqliteDatabase final : public Database {
         }
         (void)writer_->ExecuteScript("RELEASE job");
       }
-      Status commit = any_ok ? writer_->ExecuteScript("COMMIT") : writer_->ExecuteScript("ROLLBACK");
+      Status commit =
+          any_ok ? writer_->ExecuteScript("COMMIT") : writer_->ExecuteScript("ROLLBACK");
       if (!commit.ok()) {
         (void)writer_->ExecuteScript("ROLLBACK");
       }

@@ -19,20 +19,19 @@ struct Config {
   std::string database_url;               ///< HUOJU_DATABASE_URL / --database-url
   std::string listen_host = "127.0.0.1";  ///< HUOJU_LISTEN / --listen (host:port)
   uint16_t listen_port = 8080;
-  std::string web_root;                   ///< HUOJU_WEB_ROOT / --web-root (built SPA)
-  int io_threads = 1;                     ///< HUOJU_IO_THREADS / --io-threads
-  int worker_threads = 4;                 ///< HUOJU_WORKERS / --workers
-  int max_queued = 1024;                  ///< requests waiting for a worker before 503
+  std::string web_root;                       ///< HUOJU_WEB_ROOT / --web-root (built SPA)
+  int io_threads = 1;                         ///< HUOJU_IO_THREADS / --io-threads
+  int worker_threads = 4;                     ///< HUOJU_WORKERS / --workers
+  int max_queued = 1024;                      ///< requests waiting for a worker before 503
   std::string password_cost = "interactive";  ///< HUOJU_PASSWORD_COST: interactive | fast
-  std::string log_format = "json";        ///< HUOJU_LOG_FORMAT: json | text
+  std::string log_format = "json";            ///< HUOJU_LOG_FORMAT: json | text
 
   /// The effective database URL: database_url, or SQLite in data_dir.
   std::string EffectiveDatabaseUrl() const;
 };
 
 /// Reads environment variables into `config`. `getenv` is injectable for tests.
-Status ApplyEnvironment(Config& config,
-                        const std::function<const char*(const char*)>& getenv_fn);
+Status ApplyEnvironment(Config& config, const std::function<const char*(const char*)>& getenv_fn);
 
 /// Applies `--name value` / `--name=value` flags. Unknown flags are errors. `allowed` limits
 /// which flag names this command takes (without dashes).

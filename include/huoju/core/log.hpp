@@ -4,9 +4,8 @@
 // timestamp and level. Log ids, never user data beyond ids.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace huoju {
 
@@ -16,6 +15,7 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError };
 void InitLogging(const std::string& format, LogLevel min_level = LogLevel::kInfo);
 
 /// Writes one event: `event` names what happened, `fields` add structured context.
-void LogEvent(LogLevel level, const std::string& event, nlohmann::json fields = nlohmann::json::object());
+void LogEvent(LogLevel level, const std::string& event,
+              nlohmann::json fields = nlohmann::json::object());
 
 }  // namespace huoju

@@ -6,12 +6,11 @@
 #pragma once
 
 #include <cassert>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 namespace huoju {
 
@@ -80,7 +79,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }
@@ -105,12 +104,12 @@ class [[nodiscard]] Result {
 }  // namespace huoju
 
 /// Returns early from the enclosing function when `expr` (a Status) failed.
-#define HUOJU_RETURN_IF_ERROR(expr)        \
-  do {                                     \
+#define HUOJU_RETURN_IF_ERROR(expr)         \
+  do {                                      \
     ::huoju::Status huoju_status_ = (expr); \
-    if (!huoju_status_.ok()) {             \
-      return huoju_status_;                \
-    }                                      \
+    if (!huoju_status_.ok()) {              \
+      return huoju_status_;                 \
+    }                                       \
   } while (false)
 
 #define HUOJU_CONCAT_INNER(a, b) a##b

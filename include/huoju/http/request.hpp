@@ -6,12 +6,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "huoju/core/status.hpp"
 
@@ -23,9 +22,9 @@ const char* MethodName(Method m);
 
 struct Request {
   Method method = Method::kGet;
-  std::string path;                           ///< percent-decoded, without the query
-  std::map<std::string, std::string> query;   ///< decoded query parameters (last wins)
-  std::map<std::string, std::string> headers; ///< lower-case names
+  std::string path;                            ///< percent-decoded, without the query
+  std::map<std::string, std::string> query;    ///< decoded query parameters (last wins)
+  std::map<std::string, std::string> headers;  ///< lower-case names
   std::string body;
   std::string client_address;
   std::string request_id;

@@ -20,7 +20,7 @@ namespace huoju::http {
 struct Context {
   const Request& request;
   std::map<std::string, std::string> params;  ///< path parameters
-  std::optional<identity::Principal> who;      ///< set when the route needs a session
+  std::optional<identity::Principal> who;     ///< set when the route needs a session
   app::Application& app;
 
   identity::RequestOrigin Origin() const;

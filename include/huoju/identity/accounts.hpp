@@ -34,11 +34,11 @@ class AccountRepository {
 };
 
 struct SessionPolicy {
-  int64_t idle_timeout_ms = 30 * 60 * 1000;          ///< ends after this long unused
+  int64_t idle_timeout_ms = 30 * 60 * 1000;           ///< ends after this long unused
   int64_t absolute_timeout_ms = 12 * 60 * 60 * 1000;  ///< ends this long after login
-  int64_t touch_interval_ms = 60 * 1000;  ///< last-seen is written at most this often
-  int64_t cache_ttl_ms = 30 * 1000;       ///< cached sessions are re-read after this
-  int lockout_threshold = 5;              ///< failed logins before a lock
+  int64_t touch_interval_ms = 60 * 1000;              ///< last-seen is written at most this often
+  int64_t cache_ttl_ms = 30 * 1000;                   ///< cached sessions are re-read after this
+  int lockout_threshold = 5;                          ///< failed logins before a lock
   int64_t lockout_ms = 15 * 60 * 1000;
 };
 

@@ -5,12 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "huoju/core/status.hpp"
 #include "huoju/org/org_node.hpp"
@@ -30,7 +29,7 @@ struct Principal {
   std::string username;
   std::string display_name;
   Role role = Role::kFiller;
-  org::OrgNode scope;                   ///< root of what the account may see
+  org::OrgNode scope;                    ///< root of what the account may see
   std::vector<std::string> scope_names;  ///< names from the tree root down to the scope
   std::string csrf_token;
   std::string session_hash;

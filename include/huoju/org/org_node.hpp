@@ -6,12 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "huoju/core/status.hpp"
 #include "huoju/store/database.hpp"
@@ -20,8 +19,8 @@ namespace huoju::org {
 
 enum class NodeKind { kCenter, kProvince, kCity, kZone, kRegistry, kUnit };
 
-const char* NodeKindCode(NodeKind kind);   ///< "center", "province", …
-const char* NodeKindName(NodeKind kind);   ///< 火炬中心, 省级, …
+const char* NodeKindCode(NodeKind kind);  ///< "center", "province", …
+const char* NodeKindName(NodeKind kind);  ///< 火炬中心, 省级, …
 std::optional<NodeKind> ParseNodeKind(std::string_view code);
 
 struct OrgNode {

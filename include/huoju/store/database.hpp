@@ -13,6 +13,11 @@
 //    thread that may group several callers' transactions into one commit, each isolated by a
 //    savepoint). When Write() returns OK, the change is committed and durable. When `fn`
 //    returns an error, nothing it did is kept and that error is returned.
+//  - A statement error inside `fn` must be returned, not ignored: PostgreSQL aborts the whole
+//    transaction on any failed statement (so Write() then keeps nothing), while SQLite undoes
+//    only the statement. Use `ON CONFLICT` instead of "try insert, then update".
+//  - `?` is always a placeholder (so PostgreSQL's jsonb `?` operators cannot be used), and a
+//    bare `SELECT ?` comes back as text on PostgreSQL.
 //  - `fn` must not call Read() or Write() itself (that would deadlock the writer) and must not
 //    keep the Session beyond its call.
 #pragma once
@@ -20,12 +25,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "huoju/core/status.hpp"
 
@@ -76,7 +80,7 @@ struct AuditEntry {
   std::string action;            ///< e.g. "auth.login", "org.create"
   std::string object_type;       ///< e.g. "account", "org_node"
   std::string object_id;
-  int64_t org_node_id = 0;       ///< where in the org tree it happened (0 = none)
+  int64_t org_node_id = 0;  ///< where in the org tree it happened (0 = none)
   std::string client_address;
   std::string request_id;
   nlohmann::json detail = nlohmann::json::object();
