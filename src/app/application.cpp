@@ -130,7 +130,7 @@ Status ValidateNewNode(const org::NewNode& n, const org::OrgNode& parent) {
       return Status::InvalidField("uscc", problem);
     }
     if (!n.industry_code.empty()) {
-      const org::Code* c = org::Industries().Find(n.industry_code);
+      const Code* c = org::Industries().Find(n.industry_code);
       if (c == nullptr || c->level != "xiao") {
         return Status::InvalidField("industry_code", "行业代码应为 GB/T 4754-2017 的4位小类代码");
       }

@@ -112,11 +112,11 @@ class Generator {
     const auto& regions = org::Regions();
     Add(0, NodeKind::kCenter, "工业和信息化部火炬高技术产业开发中心", "", "");
     std::map<std::string, int64_t> city_by_code;
-    for (const org::Code* prov : regions.OfLevel("province")) {
+    for (const Code* prov : regions.OfLevel("province")) {
       int64_t pid = Add(1, NodeKind::kProvince, prov->name, prov->code, prov->code);
       ++provinces_;
       province_ids_.push_back(pid);
-      for (const org::Code* city : regions.Children(prov->code)) {
+      for (const Code* city : regions.Children(prov->code)) {
         std::string name = city->name;
         if (name == "市辖区") {
           name = prov->name;
@@ -128,7 +128,7 @@ class Generator {
         cities_.push_back(cid);
         ++city_count_;
         std::vector<std::string> counties;
-        for (const org::Code* county : regions.Children(city->code)) {
+        for (const Code* county : regions.Children(city->code)) {
           counties.push_back(county->code);
         }
         if (counties.empty()) {
@@ -268,10 +268,10 @@ class Generator {
   }
 
   void BuildIndustryPools() {
-    for (const org::Code* c : org::Industries().OfLevel("xiao")) {
+    for (const Code* c : org::Industries().OfLevel("xiao")) {
       // 小类 → 大类 → 门类 letter
-      const org::Code* zhong = org::Industries().Find(c->parent);
-      const org::Code* da = zhong ? org::Industries().Find(zhong->parent) : nullptr;
+      const Code* zhong = org::Industries().Find(c->parent);
+      const Code* da = zhong ? org::Industries().Find(zhong->parent) : nullptr;
       char section = da && !da->parent.empty() ? da->parent[0] : 'Z';
       pools_[section == 'C'   ? 0
              : section == 'I' ? 1

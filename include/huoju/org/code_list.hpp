@@ -1,42 +1,11 @@
 // huoju/org/code_list.hpp
 //
-// Hierarchical reference code lists (GB/T 2260 regions, GB/T 4754-2017 industries, 2016
-// high-tech fields), compiled into the binary. Immutable after construction; thread-safe.
+// The national reference code lists compiled into the binary (catalog/codes/*.csv).
 #pragma once
 
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
-#include "huoju/core/status.hpp"
+#include "huoju/core/code_list.hpp"
 
 namespace huoju::org {
-
-struct Code {
-  std::string code;
-  std::string name;
-  std::string level;   ///< e.g. "province", "men", "xiao", "1"
-  std::string parent;  ///< empty at the top level
-};
-
-class CodeList {
- public:
-  /// Parses `code,name,level,parent` CSV (with header). Reports the first bad line.
-  static Result<CodeList> FromCsv(std::string_view csv);
-
-  const std::vector<Code>& all() const { return codes_; }
-  /// nullptr when absent.
-  const Code* Find(std::string_view code) const;
-  /// Codes whose parent is `parent` ("" for the top level), in file order.
-  std::vector<const Code*> Children(std::string_view parent) const;
-  /// Codes of the given level, in file order.
-  std::vector<const Code*> OfLevel(std::string_view level) const;
-
- private:
-  std::vector<Code> codes_;
-  std::unordered_map<std::string, size_t> index_;
-};
 
 /// GB/T 2260 regions to county level.
 const CodeList& Regions();

@@ -1,0 +1,46 @@
+#include "huoju/catalog/model.hpp"
+
+namespace huoju::catalog {
+
+const Indicator* Form::FindIndicator(const std::string& code) const {
+  for (const auto& i : indicators) {
+    if (i.code == code) {
+      return &i;
+    }
+  }
+  return nullptr;
+}
+
+const RowTable* Form::FindRowTable(const std::string& code) const {
+  for (const auto& t : row_tables) {
+    if (t.code == code) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+const Form* Catalog::FindForm(const std::string& code) const {
+  for (const auto& f : forms) {
+    if (f.code == code) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+const Form* Catalog::FindFormByRef(const std::string& ref) const {
+  for (const auto& f : forms) {
+    if (f.ref_name == ref) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+const CodeList* Catalog::FindCodeList(const std::string& id) const {
+  auto it = code_lists.find(id);
+  return it == code_lists.end() ? nullptr : &it->second;
+}
+
+}  // namespace huoju::catalog
