@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "huoju/app/application.hpp"
+#include "huoju/app/catalog_command.hpp"
 #include "huoju/app/demo_data.hpp"
 #include "huoju/core/config.hpp"
 #include "huoju/core/log.hpp"
@@ -31,6 +32,7 @@ const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
   demo-data   向空数据库写入演示数据（机构树与演示账号）
   check       检查数据库完整性
   routes      以 JSON 列出全部接口及其权限动作
+  catalog     检查或列出统计调查目录（catalog check|list 目录）
   version     显示版本
   help        显示本帮助
 
@@ -283,6 +285,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check") {
     return Check(args);
+  }
+  if (command == "catalog") {
+    return huoju::app::RunCatalogCommand(args);
   }
   if (command == "routes") {
     return Routes();

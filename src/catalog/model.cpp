@@ -20,6 +20,15 @@ const RowTable* Form::FindRowTable(const std::string& code) const {
   return nullptr;
 }
 
+const Column* RowTable::FindColumn(const std::string& code) const {
+  for (const auto& c : columns) {
+    if (c.code == code) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
 const Form* Catalog::FindForm(const std::string& code) const {
   for (const auto& f : forms) {
     if (f.code == code) {

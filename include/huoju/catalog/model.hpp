@@ -15,7 +15,10 @@
 
 namespace huoju::catalog {
 
-/// Where something was defined, for error messages.
+/// Where something was defined, for error messages. `file` is relative to the catalog directory;
+/// line and column are 1-based, the column counted in bytes (0 = unknown). For an expression the
+/// position is that of its first character (after an opening quote; for a block scalar `|`, the
+/// first line of its text).
 struct SourceRef {
   std::string file;
   int line = 0;
@@ -62,6 +65,9 @@ struct Indicator {
   std::string formula;  ///< derived indicator expression, or empty
   std::string section;  ///< title of its section
   SourceRef source;
+  SourceRef parent_source;         ///< position of the `parent` value
+  SourceRef required_when_source;  ///< position of `required_when` text
+  SourceRef formula_source;        ///< position of `formula` text
 };
 
 struct Column {
@@ -81,6 +87,9 @@ struct RowTable {
   std::string visible_when;
   std::vector<Column> columns;
   SourceRef source;
+  SourceRef visible_when_source;
+
+  const Column* FindColumn(const std::string& code) const;
 };
 
 enum class Severity { kError, kWarning };
@@ -95,6 +104,7 @@ struct Rule {
   std::string for_each;            ///< row table code, or empty
   std::vector<std::string> cells;  ///< explicit cells, or empty (derived from references)
   SourceRef source;                ///< position of `expr` (line/column of the expression text)
+  SourceRef when_source;           ///< position of `when` text, when present
 };
 
 enum class PeriodType { kAnnual, kQuickAnnual, kHalfYear, kQuarter, kMonth, kEvent };
@@ -117,6 +127,14 @@ struct Section {
   std::string title;
   std::string visible_when;
   std::vector<std::string> indicators;  ///< codes, in order
+  SourceRef visible_when_source;
+};
+
+/// A value copied into a new filing: `from` is `prev` (last period's value) or `unit.<field>`.
+struct Prefill {
+  std::string indicator;
+  std::string from;
+  SourceRef source;
 };
 
 struct Form {
@@ -138,6 +156,8 @@ struct Form {
   std::vector<RowTable> row_tables;
   std::vector<Rule> rules;
   SourceRef source;
+  std::vector<Prefill> prefill;
+  SourceRef signed_scan_when_source;
 
   const Indicator* FindIndicator(const std::string& code) const;
   const RowTable* FindRowTable(const std::string& code) const;
@@ -148,6 +168,7 @@ struct Regime {
   std::string name;
   std::string approval;
   std::string organizer;
+  SourceRef source;
 };
 
 /// Indicator mapping from the previous catalog year, per form.

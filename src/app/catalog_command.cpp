@@ -1,0 +1,281 @@
+#include "huoju/app/catalog_command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string_view>
+#include <tuple>
+
+#include "huoju/catalog/loader.hpp"
+// The rules module may land after this file: check rules when its header is there.
+#if __has_include("huoju/rules/check.hpp")
+#include "huoju/rules/check.hpp"
+#define HUOJU_HAVE_RULE_CHECK 1
+#endif
+
+namespace huoju::app {
+namespace {
+
+constexpr int kExitProblems = 1;
+constexpr int kExitUsage = 2;
+
+const char* kCatalogHelp = R"(用法: huoju catalog <子命令> 目录
+
+统计调查目录（制度、报表、指标、代码表、审核规则）的检查与查看，目录格式见 docs/catalog-format.md。
+
+子命令:
+  check 目录   检查一个年度目录（如 catalog/2024），一次列出全部问题
+  list 目录    列出制度、报表及其指标数、行表数、规则数
+
+每个子命令都接受 --help。
+)";
+
+const char* kCheckHelp = R"(用法: huoju catalog check 目录
+
+检查一个年度目录（如 catalog/2024）：YAML 语法、必填与未知字段、取值类型、重复的表号/指标/
+规则编号、上级指标与计算公式、代码表、日历、审核层级、上年对照表等。
+没有问题时输出一行摘要并以 0 退出；否则每个问题一行（文件:行:列: 说明），以 1 退出。
+)";
+
+const char* kListHelp = R"(用法: huoju catalog list 目录
+
+以表格列出目录中的报表：制度、表号、表名、报告期别、指标数、行表数、规则数、是否暂定，
+最后一行为合计。目录有问题时仍列出能读取的部分，在标准错误上提示问题数并以 1 退出。
+)";
+
+bool IsHelp(std::string_view a) {
+  return a == "--help" || a == "-h" || a == "help";
+}
+
+// Terminal columns of UTF-8 text: CJK and full-width characters take two.
+size_t DisplayWidth(std::string_view s) {
+  size_t width = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    char32_t cp = c;
+    if (len > 1 && i + len <= s.size()) {
+      cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      }
+    }
+    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    width += wide ? 2 : 1;
+    i += len;
+  }
+  return width;
+}
+
+std::string Pad(const std::string& s, size_t width, bool right = false) {
+  size_t w = DisplayWidth(s);
+  std::string fill(w < width ? width - w : 0, ' ');
+  return right ? fill + s : s + fill;
+}
+
+const char* PeriodName(catalog::PeriodType p) {
+  switch (p) {
+    case catalog::PeriodType::kAnnual:
+      return "年报";
+    case catalog::PeriodType::kQuickAnnual:
+      return "年快报";
+    case catalog::PeriodType::kHalfYear:
+      return "半年报";
+    case catalog::PeriodType::kQuarter:
+      return "季报";
+    case catalog::PeriodType::kMonth:
+      return "月报";
+    case catalog::PeriodType::kEvent:
+      return "不定期";
+  }
+  return "";
+}
+
+// Problems name files relative to the catalog; on the terminal they are prefixed with the
+// directory as typed so that editors and terminals can open them.
+void PrintProblems(const std::string& dir, const std::vector<catalog::Problem>& problems) {
+  std::filesystem::path base(dir);
+  for (const auto& p : problems) {
+    catalog::Problem shown = p;
+    if (!shown.source.file.empty() && std::filesystem::path(shown.source.file).is_relative()) {
+      shown.source.file = (base / shown.source.file).generic_string();
+    }
+    std::printf("%s\n", shown.ToString().c_str());
+  }
+}
+
+// Splits `args` (after the subcommand) into the single directory operand; reports usage errors.
+bool OneDir(const std::vector<std::string>& args, const char* sub, std::string& dir) {
+  if (args.size() != 2) {
+    std::fprintf(stderr, "错误: huoju catalog %s 需要一个目录参数，如 catalog/2024\n", sub);
+    return false;
+  }
+  if (args[1].rfind("-", 0) == 0) {
+    std::fprintf(stderr, "错误: 未知参数 %s\n", args[1].c_str());
+    return false;
+  }
+  dir = args[1];
+  return true;
+}
+
+int Check(const std::vector<std::string>& args) {
+  std::string dir;
+  if (!OneDir(args, "check", dir)) {
+    return kExitUsage;
+  }
+  catalog::LoadResult r = CheckCatalogDir(dir);
+  if (!r.ok()) {
+    PrintProblems(dir, r.problems);
+    std::printf("共 %zu 个问题\n", r.problems.size());
+    return kExitProblems;
+  }
+  const catalog::Catalog& c = *r.catalog;
+  size_t indicators = 0, tables = 0, rules = 0;
+  for (const auto& f : c.forms) {
+    indicators += f.indicators.size();
+    tables += f.row_tables.size();
+    rules += f.rules.size();
+  }
+  std::printf(
+      "目录检查通过: %s（%d）: %zu 个制度，%zu 张表，%zu 个指标，%zu 个行表，%zu 条规则，"
+      "%zu 个代码表\n",
+      c.title.c_str(), c.year, c.regimes.size(), c.forms.size(), indicators, tables, rules,
+      c.code_lists.size());
+  return 0;
+}
+
+int List(const std::vector<std::string>& args) {
+  std::string dir;
+  if (!OneDir(args, "list", dir)) {
+    return kExitUsage;
+  }
+  catalog::LoadResult r = catalog::LoadCatalog(dir);
+  if (r.catalog == nullptr) {
+    PrintProblems(dir, r.problems);
+    return kExitProblems;
+  }
+  const catalog::Catalog& c = *r.catalog;
+  std::vector<std::vector<std::string>> rows = {
+      {"制度", "表号", "表名", "报告期别", "指标数", "行表数", "规则数", "暂定"}};
+  size_t indicators = 0, tables = 0, rules = 0, provisional = 0;
+  // Regimes in catalog.yaml order, then forms of unknown regimes so nothing is hidden.
+  std::vector<std::string> order;
+  for (const auto& reg : c.regimes) {
+    order.push_back(reg.id);
+  }
+  for (const auto& f : c.forms) {
+    if (std::find(order.begin(), order.end(), f.regime) == order.end()) {
+      order.push_back(f.regime);
+    }
+  }
+  for (const auto& regime : order) {
+    for (const auto& f : c.forms) {
+      if (f.regime != regime) {
+        continue;
+      }
+      rows.push_back({f.regime, f.code, f.title, PeriodName(f.period),
+                      std::to_string(f.indicators.size()), std::to_string(f.row_tables.size()),
+                      std::to_string(f.rules.size()), f.provisional ? "暂定" : ""});
+      indicators += f.indicators.size();
+      tables += f.row_tables.size();
+      rules += f.rules.size();
+      provisional += f.provisional ? 1 : 0;
+    }
+  }
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+  }
+  for (size_t r_i = 0; r_i < rows.size(); ++r_i) {
+    std::string line;
+    for (size_t i = 0; i < rows[r_i].size(); ++i) {
+      bool number = r_i > 0 && i >= 4 && i <= 6;
+      line += Pad(rows[r_i][i], widths[i], number);
+      line += i + 1 < rows[r_i].size() ? "  " : "";
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("合计: %zu 个制度，%zu 张表，%zu 个指标，%zu 个行表，%zu 条规则，暂定表 %zu 张\n",
+              c.regimes.size(), c.forms.size(), indicators, tables, rules, provisional);
+  if (!r.problems.empty()) {
+    std::fprintf(stderr, "注意: 目录有 %zu 个问题，运行 huoju catalog check %s 查看\n",
+                 r.problems.size(), dir.c_str());
+    return kExitProblems;
+  }
+  return 0;
+}
+
+}  // namespace
+
+catalog::LoadResult CheckCatalogDir(const std::string& dir) {
+  catalog::LoadResult r = catalog::LoadCatalog(dir);
+  if (r.catalog == nullptr) {
+    return r;
+  }
+  // ---- HOOK: deeper checks from the rules module -------------------------------------------
+  // Rule type-checking runs even when the loader found problems (all errors at once); fixtures
+  // only on a structurally clean catalog, where their failures mean something.
+#ifdef HUOJU_HAVE_RULE_CHECK
+  std::vector<catalog::Problem> rule_problems = rules::CheckCatalogRules(*r.catalog);
+  r.problems.insert(r.problems.end(), rule_problems.begin(), rule_problems.end());
+#endif
+  // TODO(fixtures): no fixture runner exists yet. When one is declared (e.g.
+  // `std::vector<catalog::Problem> RunFixtures(const catalog::Catalog&, const std::string& dir)`
+  // in include/huoju/rules/), call it here:
+  //   if (r.problems.empty()) { append RunFixtures(*r.catalog, dir); }
+  // ------------------------------------------------------------------------------------------
+  std::stable_sort(r.problems.begin(), r.problems.end(),
+                   [](const catalog::Problem& a, const catalog::Problem& b) {
+                     return std::tie(a.source.file, a.source.line, a.source.column) <
+                            std::tie(b.source.file, b.source.line, b.source.column);
+                   });
+  // The checks overlap a little (e.g. a formula cycle met from several indicators).
+  auto same = [](const catalog::Problem& a, const catalog::Problem& b) {
+    return a.source.file == b.source.file && a.source.line == b.source.line &&
+           a.source.column == b.source.column && a.message == b.message;
+  };
+  r.problems.erase(std::unique(r.problems.begin(), r.problems.end(), same), r.problems.end());
+  return r;
+}
+
+int RunCatalogCommand(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::fprintf(stderr, "%s", kCatalogHelp);
+    return kExitUsage;
+  }
+  const std::string& sub = args[0];
+  if (IsHelp(sub)) {
+    std::printf("%s", kCatalogHelp);
+    return 0;
+  }
+  bool help = std::any_of(args.begin() + 1, args.end(),
+                          [](const std::string& a) { return a == "--help" || a == "-h"; });
+  if (sub == "check") {
+    if (help) {
+      std::printf("%s", kCheckHelp);
+      return 0;
+    }
+    return Check(args);
+  }
+  if (sub == "list") {
+    if (help) {
+      std::printf("%s", kListHelp);
+      return 0;
+    }
+    return List(args);
+  }
+  std::fprintf(stderr, "错误: 未知子命令“%s”，运行 huoju catalog --help 查看用法\n", sub.c_str());
+  return kExitUsage;
+}
+
+}  // namespace huoju::app
