@@ -18,7 +18,7 @@ t1=$(date +%s.%N)
 DB_BYTES=$(stat -c %s "$WORK/data/huoju.db")
 
 start_server() {
-  $BIN serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --workers "${WORKERS:-2}" --io-threads 1 \
+  $BIN serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --workers "${WORKERS:-2}" --io-threads "${IO_THREADS:-2}" \
     >"$WORK/server.out" 2>/dev/null &
   PID=$!
   for _ in $(seq 100); do grep -q http:// "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
@@ -79,7 +79,7 @@ mkdir -p bench/results
   echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB;"
   echo "wrk on the same 2 cores as the server (loopback, keep-alive, ${DUR} s per run)."
   echo "Data: SQLite, $NODES org nodes ($UNITS units), database file $((DB_BYTES / 1048576)) MiB;"
-  printf 'demo data generated in %.1f s. Server: 1 I/O thread, %s workers.\n' "$(echo "$t1 - $t0" | bc)" "${WORKERS:-2}"
+  printf 'demo data generated in %.1f s. Server: %s I/O threads, %s workers.\n' "$(echo "$t1 - $t0" | bc)" "${IO_THREADS:-2}" "${WORKERS:-2}"
   echo
   echo "| what | clients | peer ratio (÷ /healthz req/s, same run) | req/s | p50 | p99 | non-2xx |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"

@@ -90,7 +90,7 @@ int Serve(const std::vector<std::string>& args) {
         "  --listen HOST:PORT     监听地址（环境变量 HUOJU_LISTEN，默认 127.0.0.1:8080）\n"
         "  --web-root DIR         前端构建目录（环境变量 HUOJU_WEB_ROOT，默认 web/dist）\n"
         "  --workers N            工作线程数（环境变量 HUOJU_WORKERS，默认 4）\n"
-        "  --io-threads N         I/O 线程数（环境变量 HUOJU_IO_THREADS，默认 1）\n",
+        "  --io-threads N         I/O 线程数（环境变量 HUOJU_IO_THREADS，默认 2）\n",
         kCommonFlags);
     return 0;
   }

@@ -12,8 +12,12 @@ using identity::Authorize;
 using identity::Principal;
 
 Application::Application(std::unique_ptr<store::Database> db,
-                         std::unique_ptr<identity::PasswordHasher> hasher, const Clock& clock)
-    : db_(std::move(db)), hasher_(std::move(hasher)), clock_(clock) {
+                         std::unique_ptr<identity::PasswordHasher> hasher,
+                         std::unique_ptr<org::Directory> directory, const Clock& clock)
+    : db_(std::move(db)),
+      hasher_(std::move(hasher)),
+      directory_(std::move(directory)),
+      clock_(clock) {
   sessions_ = std::make_unique<identity::SessionManager>(*db_, *hasher_, clock_);
 }
 
@@ -29,7 +33,9 @@ Result<std::unique_ptr<Application>> Application::Open(const Config& config, con
                                              : identity::PasswordCost::Interactive();
   // Each hash holds 64 MiB with the interactive cost: two at a time bounds memory.
   auto hasher = std::make_unique<identity::PasswordHasher>(cost, 2);
-  return std::unique_ptr<Application>(new Application(std::move(db), std::move(hasher), clock));
+  HUOJU_ASSIGN_OR_RETURN(auto directory, org::Directory::Load(*db));
+  return std::unique_ptr<Application>(
+      new Application(std::move(db), std::move(hasher), std::move(directory), clock));
 }
 
 nlohmann::json PageJson(const org::NodePage& page, const org::Page& request) {
@@ -43,69 +49,57 @@ nlohmann::json PageJson(const org::NodePage& page, const org::Page& request) {
           {"limit", request.limit}};
 }
 
+namespace {
+
+const Status& OutOfScope() {
+  static const Status kStatus = Status::NotFound("机构不存在或不在您的管辖范围内");
+  return kStatus;
+}
+
+}  // namespace
+
 Result<nlohmann::json> Application::OrgScope(const Principal& who) {
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &who.scope));
-  nlohmann::json out;
-  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, who.scope.id));
-    out = node.ToJson();
-    return Status::Ok();
-  }));
-  return out;
+  return OrgNode(who, who.scope.id);
 }
 
 Result<nlohmann::json> Application::OrgNode(const Principal& who, int64_t id) {
-  nlohmann::json out;
-  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
-    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
-    out = node.ToJson();
-    return Status::Ok();
-  }));
-  return out;
+  auto node = directory_->Get(id);
+  if (!node) {
+    return OutOfScope();
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &*node));
+  return node->ToJson();
 }
 
 Result<nlohmann::json> Application::OrgChildren(const Principal& who, int64_t id,
                                                 std::optional<org::NodeKind> kind, org::Page page) {
-  nlohmann::json out;
-  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
-    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
-    HUOJU_ASSIGN_OR_RETURN(auto children, org::OrgRepository::Children(s, id, kind, page));
-    out = PageJson(children, page);
-    return Status::Ok();
-  }));
-  return out;
+  auto node = directory_->Get(id);
+  if (!node) {
+    return OutOfScope();
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &*node));
+  return PageJson(directory_->Children(id, kind, page), page);
 }
 
 Result<nlohmann::json> Application::OrgPath(const Principal& who, int64_t id) {
-  nlohmann::json out;
-  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto node, org::OrgRepository::Get(s, id));
-    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &node));
-    HUOJU_ASSIGN_OR_RETURN(auto lineage, org::OrgRepository::Lineage(s, node));
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& n : lineage) {
-      if (who.scope.Contains(n)) {  // start at the caller's scope root
-        items.push_back(n.ToJson());
-      }
+  auto node = directory_->Get(id);
+  if (!node) {
+    return OutOfScope();
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &*node));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& n : directory_->Lineage(id)) {
+    if (who.scope.Contains(n)) {  // start at the caller's scope root
+      items.push_back(n.ToJson());
     }
-    out = {{"items", std::move(items)}};
-    return Status::Ok();
-  }));
-  return out;
+  }
+  return nlohmann::json{{"items", std::move(items)}};
 }
 
 Result<nlohmann::json> Application::OrgSearch(const Principal& who, const std::string& query,
                                               std::optional<org::NodeKind> kind, org::Page page) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, &who.scope));
-  nlohmann::json out;
-  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto found, org::OrgRepository::Search(s, who.scope, query, kind, page));
-    out = PageJson(found, page);
-    return Status::Ok();
-  }));
-  return out;
+  return PageJson(directory_->Search(who.scope, query, kind, page), page);
 }
 
 namespace {
@@ -152,6 +146,7 @@ Status ValidateNewNode(const org::NewNode& n, const org::OrgNode& parent) {
 Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::NewNode& node,
                                               const identity::RequestOrigin& origin) {
   nlohmann::json out;
+  org::OrgNode created_node;
   const int64_t now = clock_.NowMillis();
   HUOJU_RETURN_IF_ERROR(db_->Write([&](store::Session& s) -> Status {
     auto parent = org::OrgRepository::Get(s, node.parent_id);
@@ -184,8 +179,11 @@ Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::N
                          {"parent_id", created->parent_id}}};
     HUOJU_RETURN_IF_ERROR(s.AppendAudit(e, now));
     out = created->ToJson();
+    created_node = *created;
     return Status::Ok();
   }));
+  // Only after the commit: the directory never shows what the store does not hold.
+  directory_->Upsert(created_node);
   return out;
 }
 

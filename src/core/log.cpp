@@ -65,4 +65,17 @@ void LogEvent(LogLevel level, const std::string& event, nlohmann::json fields) {
   Logger()->info(line);
 }
 
+void LogRaw(LogLevel level, const char* event, const std::string& json_members) {
+  if (level < g_min) {
+    return;
+  }
+  if (!g_json) {
+    LogEvent(level, event, nlohmann::json::parse("{" + json_members + "}", nullptr, false));
+    return;
+  }
+  Logger()->info(fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"event\":\"{}\",{}}}",
+                             FormatIsoUtc(SystemClock::Instance().NowMillis()), LevelName(level),
+                             event, json_members));
+}
+
 }  // namespace huoju

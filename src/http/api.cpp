@@ -118,22 +118,26 @@ Result<Response> OrgCreate(Context& c) {
 
 Router BuildApiRouter() {
   Router r;
+  // `fast`: the handler only reads in-memory state and never blocks (Route::non_blocking).
   auto add = [&](Method m, const char* pattern, bool session, std::optional<Action> action,
-                 Handler h) {
-    r.Add({m, pattern, session, action, std::move(h)});
+                 Handler h, bool fast) {
+    r.Add({m, pattern, session, action, std::move(h), fast});
   };
-  add(Method::kGet, "/healthz", false, std::nullopt, Health);
-  add(Method::kGet, "/readyz", false, std::nullopt, Ready);
-  add(Method::kGet, "/api/v1/version", false, std::nullopt, Version);
-  add(Method::kPost, "/api/v1/auth/login", false, std::nullopt, Login);
-  add(Method::kPost, "/api/v1/auth/logout", true, Action::kViewOwnAccount, Logout);
-  add(Method::kGet, "/api/v1/auth/me", true, Action::kViewOwnAccount, Me);
-  add(Method::kGet, "/api/v1/org/scope", true, Action::kViewOrg, OrgScope);
-  add(Method::kGet, "/api/v1/org/search", true, Action::kViewOrg, OrgSearch);
-  add(Method::kGet, "/api/v1/org/nodes/:id", true, Action::kViewOrg, OrgNode);
-  add(Method::kGet, "/api/v1/org/nodes/:id/children", true, Action::kViewOrg, OrgChildren);
-  add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath);
-  add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate);
+  constexpr bool kFast = true;
+  constexpr bool kBlocking = false;
+  add(Method::kGet, "/healthz", false, std::nullopt, Health, kFast);
+  add(Method::kGet, "/readyz", false, std::nullopt, Ready, kBlocking);
+  add(Method::kGet, "/api/v1/version", false, std::nullopt, Version, kFast);
+  add(Method::kPost, "/api/v1/auth/login", false, std::nullopt, Login, kBlocking);
+  add(Method::kPost, "/api/v1/auth/logout", true, Action::kViewOwnAccount, Logout, kBlocking);
+  add(Method::kGet, "/api/v1/auth/me", true, Action::kViewOwnAccount, Me, kFast);
+  add(Method::kGet, "/api/v1/org/scope", true, Action::kViewOrg, OrgScope, kFast);
+  // Search scans a subtree (up to the whole country): a worker does it.
+  add(Method::kGet, "/api/v1/org/search", true, Action::kViewOrg, OrgSearch, kBlocking);
+  add(Method::kGet, "/api/v1/org/nodes/:id", true, Action::kViewOrg, OrgNode, kFast);
+  add(Method::kGet, "/api/v1/org/nodes/:id/children", true, Action::kViewOrg, OrgChildren, kFast);
+  add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath, kFast);
+  add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
   return r;
 }
 

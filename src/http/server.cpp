@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "huoju/core/json_text.hpp"
 #include "huoju/core/log.hpp"
 #include "huoju/core/worker_pool.hpp"
 #include "huoju/http/router.hpp"
@@ -103,7 +104,13 @@ struct Server::Impl {
   void Accept();
   void BeginDrain();
   void CheckDrained();
+  /// Routes and answers a request; may block (store, hashing): worker threads only.
   Response Handle(Request& req);
+  /// Answers requests whose route never blocks and whose session is cached, right here on the
+  /// I/O thread; nullopt means "hand it to a worker".
+  std::optional<Response> TryInline(Request& req);
+  Response Run(Request& req, const Route& route, std::map<std::string, std::string> params,
+               std::shared_ptr<const identity::Principal> who);
   Response ServeStatic(const Request& req);
   std::string NextRequestId() {
     return fmt::format("{}-{:x}", request_prefix, request_counter.fetch_add(1) + 1);
@@ -220,6 +227,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       keep_alive_ = false;
       return Write(ErrorResponse(bad));
     }
+    if (auto inline_response = server_.TryInline(req)) {
+      return Write(std::move(*inline_response));
+    }
     auto self = shared_from_this();
     auto shared_req = std::make_shared<Request>(std::move(req));
     bool queued = server_.workers->TrySubmit([self, shared_req] {
@@ -282,13 +292,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnWritten(beast::error_code ec, bool keep) {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
                   .count();
-    LogEvent(status_ >= 500 ? LogLevel::kError : LogLevel::kInfo, "http.request",
-             {{"request_id", request_id_},
-              {"method", method_},
-              {"path", path_},
-              {"status", status_},
-              {"ms", std::round(ms * 100) / 100},
-              {"client", remote_}});
+    // The access log line is built by hand: it runs once per request.
+    std::string fields;
+    fields.reserve(160);
+    fields += "\"request_id\":";
+    AppendJsonString(fields, request_id_);
+    fields += ",\"method\":";
+    AppendJsonString(fields, method_);
+    fields += ",\"path\":";
+    AppendJsonString(fields, path_);
+    fields += fmt::format(",\"status\":{},\"ms\":{:.2f},\"client\":", status_, ms);
+    AppendJsonString(fields, remote_);
+    LogRaw(status_ >= 500 ? LogLevel::kError : LogLevel::kInfo, "http.request", fields);
     busy_ = false;
     server_.in_flight.fetch_sub(1);
     if (ec || !keep) {
@@ -414,47 +429,25 @@ void Server::Impl::CheckDrained() {
   });
 }
 
-Response Server::Impl::Handle(Request& req) {
+Response Server::Impl::Run(Request& req, const Route& route,
+                           std::map<std::string, std::string> params,
+                           std::shared_ptr<const identity::Principal> who) {
   try {
-    std::map<std::string, std::string> params;
-    bool path_exists = false;
-    const Route* route = router.Match(req.method, req.path, params, path_exists);
-    if (route == nullptr) {
-      if (path_exists) {
-        return ErrorResponse(Status(ErrorCode::kMethodNotAllowed, "该接口不支持此请求方法"));
-      }
-      if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
-        return ErrorResponse(Status::NotFound("接口不存在"));
-      }
-      if (req.method != Method::kGet && req.method != Method::kHead) {
-        return ErrorResponse(Status(ErrorCode::kMethodNotAllowed, "该地址不支持此请求方法"));
-      }
-      return ServeStatic(req);
-    }
-    Context ctx{req, std::move(params), std::nullopt, app};
-    if (route->needs_session) {
-      std::string token = req.Cookie("huoju_session");
-      if (token.empty()) {
-        return ErrorResponse(Status::Unauthenticated("请先登录"));
-      }
-      auto who = app.sessions().Authenticate(token);
-      if (!who.ok()) {
-        return ErrorResponse(who.status());
-      }
+    if (who) {
       if (req.IsWrite() &&
           !identity::ConstantTimeEquals(req.Header("x-csrf-token"), who->csrf_token)) {
         return ErrorResponse(
             Status(ErrorCode::kCsrfFailed, "安全校验失败（CSRF 令牌无效），请刷新页面后重试"));
       }
-      if (route->action) {
-        Status allowed = identity::Authorize(*who, *route->action, nullptr);
+      if (route.action) {
+        Status allowed = identity::Authorize(*who, *route.action, nullptr);
         if (!allowed.ok()) {
           return ErrorResponse(allowed);
         }
       }
-      ctx.who = std::move(who).value();
     }
-    auto result = route->handler(ctx);
+    Context ctx{req, std::move(params), std::move(who), app};
+    auto result = route.handler(ctx);
     if (!result.ok()) {
       if (result.status().code() == ErrorCode::kInternal) {
         LogEvent(LogLevel::kError, "http.handler_failed",
@@ -470,6 +463,54 @@ Response Server::Impl::Handle(Request& req) {
              {{"request_id", req.request_id}, {"what", e.what()}});
     return ErrorResponse(Status::Internal("服务器内部错误"));
   }
+}
+
+std::optional<Response> Server::Impl::TryInline(Request& req) {
+  std::map<std::string, std::string> params;
+  bool path_exists = false;
+  const Route* route = router.Match(req.method, req.path, params, path_exists);
+  if (route == nullptr || !route->non_blocking) {
+    return std::nullopt;
+  }
+  std::shared_ptr<const identity::Principal> who;
+  if (route->needs_session) {
+    who = app.sessions().TryAuthenticateCached(req.Cookie("huoju_session"));
+    if (!who) {
+      return std::nullopt;  // the store must be asked: a worker does it
+    }
+  }
+  return Run(req, *route, std::move(params), std::move(who));
+}
+
+Response Server::Impl::Handle(Request& req) {
+  std::map<std::string, std::string> params;
+  bool path_exists = false;
+  const Route* route = router.Match(req.method, req.path, params, path_exists);
+  if (route == nullptr) {
+    if (path_exists) {
+      return ErrorResponse(Status(ErrorCode::kMethodNotAllowed, "该接口不支持此请求方法"));
+    }
+    if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
+      return ErrorResponse(Status::NotFound("接口不存在"));
+    }
+    if (req.method != Method::kGet && req.method != Method::kHead) {
+      return ErrorResponse(Status(ErrorCode::kMethodNotAllowed, "该地址不支持此请求方法"));
+    }
+    return ServeStatic(req);
+  }
+  std::shared_ptr<const identity::Principal> who;
+  if (route->needs_session) {
+    std::string token = req.Cookie("huoju_session");
+    if (token.empty()) {
+      return ErrorResponse(Status::Unauthenticated("请先登录"));
+    }
+    auto authenticated = app.sessions().Authenticate(token);
+    if (!authenticated.ok()) {
+      return ErrorResponse(authenticated.status());
+    }
+    who = std::move(authenticated).value();
+  }
+  return Run(req, *route, std::move(params), std::move(who));
 }
 
 Response Server::Impl::ServeStatic(const Request& req) {

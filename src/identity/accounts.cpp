@@ -143,7 +143,7 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
   }));
   {
     std::unique_lock lock(mu_);
-    cache_[hash] = Cached{result.principal, now, now, now};
+    cache_[hash] = Cached{std::make_shared<const Principal>(result.principal), now, now, now};
   }
   return result;
 }
@@ -159,9 +159,10 @@ Result<SessionManager::Cached> SessionManager::LoadSession(const std::string& ha
     if (rows.empty() || !rows.IsNull(0, 5)) {
       return Status::Ok();
     }
-    HUOJU_ASSIGN_OR_RETURN(c.principal, LoadPrincipal(s, rows.Int(0, 0)));
-    c.principal.csrf_token = rows.Text(0, 1);
-    c.principal.session_hash = hash;
+    HUOJU_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(s, rows.Int(0, 0)));
+    p.csrf_token = rows.Text(0, 1);
+    p.session_hash = hash;
+    c.principal = std::make_shared<const Principal>(std::move(p));
     c.created_at = rows.Int(0, 2);
     c.last_seen_at = rows.Int(0, 3);
     found = true;
@@ -173,7 +174,25 @@ Result<SessionManager::Cached> SessionManager::LoadSession(const std::string& ha
   return c;
 }
 
-Result<Principal> SessionManager::Authenticate(std::string_view token) {
+std::shared_ptr<const Principal> SessionManager::TryAuthenticateCached(std::string_view token) {
+  if (token.size() != 64) {
+    return nullptr;
+  }
+  const std::string hash = TokenHash(token);
+  const int64_t now = clock_.NowMillis();
+  std::shared_lock lock(mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) {
+    return nullptr;
+  }
+  const Cached& c = it->second;
+  const bool fresh = now - c.cached_at < policy_.cache_ttl_ms &&
+                     now - c.last_seen_at <= policy_.touch_interval_ms &&
+                     now - c.created_at <= policy_.absolute_timeout_ms;
+  return fresh ? c.principal : nullptr;
+}
+
+Result<std::shared_ptr<const Principal>> SessionManager::Authenticate(std::string_view token) {
   if (token.size() != 64) {
     return Status::Unauthenticated("请先登录");
   }

@@ -32,26 +32,6 @@ store::Value NullIfEmpty(const std::string& s) {
   return s.empty() ? store::Value(nullptr) : store::Value(s);
 }
 
-// Escapes LIKE wildcards so user text matches literally.
-std::string LikeLiteral(std::string_view q) {
-  std::string out;
-  for (char c : q) {
-    if (c == '%' || c == '_' || c == '\\') {
-      out.push_back('\\');
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string KindFilter(std::optional<NodeKind> kind, store::Params& params) {
-  if (!kind) {
-    return "";
-  }
-  params.emplace_back(std::string(NodeKindCode(*kind)));
-  return " AND kind = ?";
-}
-
 }  // namespace
 
 const char* NodeKindCode(NodeKind kind) {
@@ -157,48 +137,12 @@ Result<OrgNode> OrgRepository::GetByUscc(store::Session& s, std::string_view usc
   return NodeFromRow(rows, 0);
 }
 
-Result<NodePage> OrgRepository::Children(store::Session& s, int64_t parent_id,
-                                         std::optional<NodeKind> kind, Page page) {
-  store::Params params{parent_id};
-  std::string filter = KindFilter(kind, params);
-  NodePage out;
-  HUOJU_ASSIGN_OR_RETURN(
-      auto count, s.Query("SELECT COUNT(*) FROM org_node WHERE parent_id = ?" + filter, params));
-  out.total = count.Int(0, 0);
-  params.emplace_back(page.limit);
-  params.emplace_back(page.offset);
-  HUOJU_ASSIGN_OR_RETURN(
-      auto rows, s.Query(fmt::format("SELECT {} FROM org_node WHERE parent_id = ?{} ORDER BY "
-                                     "kind, code, name, id LIMIT ? OFFSET ?",
-                                     kColumns, filter),
-                         params));
+Result<std::vector<OrgNode>> OrgRepository::All(store::Session& s) {
+  HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query(fmt::format("SELECT {} FROM org_node", kColumns)));
+  std::vector<OrgNode> out;
+  out.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    out.items.push_back(NodeFromRow(rows, i));
-  }
-  return out;
-}
-
-Result<NodePage> OrgRepository::Search(store::Session& s, const OrgNode& scope,
-                                       std::string_view query, std::optional<NodeKind> kind,
-                                       Page page) {
-  // Path prefix as a range (path >= p AND path < p + 0x7f) so the index on path is used.
-  store::Params params{scope.path, scope.path + "\x7f", std::string(query),
-                       "%" + LikeLiteral(query) + "%"};
-  std::string filter = KindFilter(kind, params);
-  std::string where = "path >= ? AND path < ? AND (uscc = ? OR name LIKE ? ESCAPE '\\')" + filter;
-  NodePage out;
-  HUOJU_ASSIGN_OR_RETURN(auto count,
-                         s.Query("SELECT COUNT(*) FROM org_node WHERE " + where, params));
-  out.total = count.Int(0, 0);
-  params.emplace_back(page.limit);
-  params.emplace_back(page.offset);
-  HUOJU_ASSIGN_OR_RETURN(auto rows,
-                         s.Query(fmt::format("SELECT {} FROM org_node WHERE {} ORDER BY depth, "
-                                             "name, id LIMIT ? OFFSET ?",
-                                             kColumns, where),
-                                 params));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    out.items.push_back(NodeFromRow(rows, i));
+    out.push_back(NodeFromRow(rows, i));
   }
   return out;
 }

@@ -2,8 +2,9 @@
 //
 // The application: owns the store, the password hasher and the session manager, and offers
 // one method per use case. Every method that touches data takes the caller's Principal and
-// asks identity::Authorize() before anything else. Methods block (store, hashing): call them
-// from worker threads. Thread-safe.
+// asks identity::Authorize() before anything else. Methods that write, hash or read the store
+// block: call them from worker threads. The org reads (Org* but OrgCreate) use only the
+// in-memory Directory and never block. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "huoju/identity/accounts.hpp"
 #include "huoju/identity/password.hpp"
 #include "huoju/identity/principal.hpp"
+#include "huoju/org/directory.hpp"
 #include "huoju/org/org_node.hpp"
 #include "huoju/store/database.hpp"
 
@@ -30,6 +32,7 @@ class Application {
   identity::PasswordHasher& hasher() { return *hasher_; }
   identity::SessionManager& sessions() { return *sessions_; }
   const Clock& clock() const { return clock_; }
+  const org::Directory& directory() const { return *directory_; }
 
   // --- org tree (docs/api.md "Org tree") ---
   Result<nlohmann::json> OrgScope(const identity::Principal& who);
@@ -45,10 +48,11 @@ class Application {
 
  private:
   Application(std::unique_ptr<store::Database> db, std::unique_ptr<identity::PasswordHasher> hasher,
-              const Clock& clock);
+              std::unique_ptr<org::Directory> directory, const Clock& clock);
 
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<identity::PasswordHasher> hasher_;
+  std::unique_ptr<org::Directory> directory_;
   const Clock& clock_;
   std::unique_ptr<identity::SessionManager> sessions_;
 };

@@ -18,4 +18,8 @@ void InitLogging(const std::string& format, LogLevel min_level = LogLevel::kInfo
 void LogEvent(LogLevel level, const std::string& event,
               nlohmann::json fields = nlohmann::json::object());
 
+/// Like LogEvent, with the fields already written as JSON object members without braces
+/// (`"a":1,"b":"x"`), for hot paths.
+void LogRaw(LogLevel level, const char* event, const std::string& json_members);
+
 }  // namespace huoju

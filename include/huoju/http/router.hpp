@@ -19,8 +19,8 @@ namespace huoju::http {
 
 struct Context {
   const Request& request;
-  std::map<std::string, std::string> params;  ///< path parameters
-  std::optional<identity::Principal> who;     ///< set when the route needs a session
+  std::map<std::string, std::string> params;       ///< path parameters
+  std::shared_ptr<const identity::Principal> who;  ///< set when the route needs a session
   app::Application& app;
 
   identity::RequestOrigin Origin() const;
@@ -35,6 +35,9 @@ struct Route {
   /// The action asked of Authorize(); nullopt for public routes.
   std::optional<identity::Action> action;
   Handler handler;
+  /// The handler uses only in-memory state and never blocks: it may run on an I/O thread
+  /// (when the session, if needed, is in the cache).
+  bool non_blocking = false;
 };
 
 class Router {

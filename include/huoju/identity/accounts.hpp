@@ -64,14 +64,17 @@ class SessionManager {
   /// before login is useless). Unauthenticated with one message for every failure kind.
   Result<LoginResult> Login(std::string_view username, std::string_view password,
                             const RequestOrigin& origin);
-  /// The principal of a live session, or Unauthenticated.
-  Result<Principal> Authenticate(std::string_view token);
+  /// The principal of a live session, or Unauthenticated. May read and write the store.
+  Result<std::shared_ptr<const Principal>> Authenticate(std::string_view token);
+  /// The principal when the session is in the cache, fresh, and needs no store write; nullptr
+  /// otherwise (then call Authenticate). Never blocks on I/O: safe on an I/O thread.
+  std::shared_ptr<const Principal> TryAuthenticateCached(std::string_view token);
   /// Ends the session. Unknown tokens are not an error.
   Status Logout(const Principal& who, const RequestOrigin& origin);
 
  private:
   struct Cached {
-    Principal principal;
+    std::shared_ptr<const Principal> principal;
     int64_t created_at;
     int64_t last_seen_at;
     int64_t cached_at;

@@ -76,11 +76,8 @@ class OrgRepository {
   /// NotFound when absent.
   static Result<OrgNode> Get(store::Session& s, int64_t id);
   static Result<OrgNode> GetByUscc(store::Session& s, std::string_view uscc);
-  static Result<NodePage> Children(store::Session& s, int64_t parent_id,
-                                   std::optional<NodeKind> kind, Page page);
-  /// Nodes inside `scope` whose name contains `query` or whose USCC equals it, by name.
-  static Result<NodePage> Search(store::Session& s, const OrgNode& scope, std::string_view query,
-                                 std::optional<NodeKind> kind, Page page);
+  /// Every node (to build the in-memory Directory).
+  static Result<std::vector<OrgNode>> All(store::Session& s);
   /// Nodes from the root down to `node`, inclusive.
   static Result<std::vector<OrgNode>> Lineage(store::Session& s, const OrgNode& node);
   /// Creates a node under an existing parent; returns it. Conflict on a duplicate USCC.
