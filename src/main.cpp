@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "huoju/app/application.hpp"
+#include "huoju/app/audit_command.hpp"
 #include "huoju/app/catalog_command.hpp"
 #include "huoju/app/demo_data.hpp"
 #include "huoju/core/config.hpp"
@@ -33,6 +34,7 @@ const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
   check       检查数据库完整性
   routes      以 JSON 列出全部接口及其权限动作
   catalog     检查或列出统计调查目录（catalog check|list 目录）
+  audit       用目录的审核规则审核文件中的填报数据
   version     显示版本
   help        显示本帮助
 
@@ -285,6 +287,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check") {
     return Check(args);
+  }
+  if (command == "audit") {
+    return huoju::app::RunAuditCommand(args);
   }
   if (command == "catalog") {
     return huoju::app::RunCatalogCommand(args);

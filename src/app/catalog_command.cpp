@@ -9,11 +9,8 @@
 #include <tuple>
 
 #include "huoju/catalog/loader.hpp"
-// The rules module may land after this file: check rules when its header is there.
-#if __has_include("huoju/rules/check.hpp")
 #include "huoju/rules/check.hpp"
-#define HUOJU_HAVE_RULE_CHECK 1
-#endif
+#include "huoju/rules/fixtures.hpp"
 
 namespace huoju::app {
 namespace {
@@ -128,7 +125,8 @@ int Check(const std::vector<std::string>& args) {
   if (!OneDir(args, "check", dir)) {
     return kExitUsage;
   }
-  catalog::LoadResult r = CheckCatalogDir(dir);
+  rules::FixtureReport fixtures;
+  catalog::LoadResult r = CheckCatalogDir(dir, &fixtures);
   if (!r.ok()) {
     PrintProblems(dir, r.problems);
     std::printf("共 %zu 个问题\n", r.problems.size());
@@ -146,6 +144,8 @@ int Check(const std::vector<std::string>& args) {
       "%zu 个代码表\n",
       c.title.c_str(), c.year, c.regimes.size(), c.forms.size(), indicators, tables, rules,
       c.code_lists.size());
+  std::printf("规则夹具: %d 个文件，%d 例，%d passed, %d failed\n", fixtures.files, fixtures.cases,
+              fixtures.passed, fixtures.cases - fixtures.passed);
   return 0;
 }
 
@@ -217,7 +217,7 @@ int List(const std::vector<std::string>& args) {
 
 }  // namespace
 
-catalog::LoadResult CheckCatalogDir(const std::string& dir) {
+catalog::LoadResult CheckCatalogDir(const std::string& dir, rules::FixtureReport* fixtures) {
   catalog::LoadResult r = catalog::LoadCatalog(dir);
   if (r.catalog == nullptr) {
     return r;
@@ -225,14 +225,23 @@ catalog::LoadResult CheckCatalogDir(const std::string& dir) {
   // ---- HOOK: deeper checks from the rules module -------------------------------------------
   // Rule type-checking runs even when the loader found problems (all errors at once); fixtures
   // only on a structurally clean catalog, where their failures mean something.
-#ifdef HUOJU_HAVE_RULE_CHECK
   std::vector<catalog::Problem> rule_problems = rules::CheckCatalogRules(*r.catalog);
   r.problems.insert(r.problems.end(), rule_problems.begin(), rule_problems.end());
-#endif
-  // TODO(fixtures): no fixture runner exists yet. When one is declared (e.g.
-  // `std::vector<catalog::Problem> RunFixtures(const catalog::Catalog&, const std::string& dir)`
-  // in include/huoju/rules/), call it here:
-  //   if (r.problems.empty()) { append RunFixtures(*r.catalog, dir); }
+  if (r.problems.empty()) {
+    std::shared_ptr<const catalog::Catalog> shared(std::move(r.catalog));
+    std::vector<catalog::Problem> compile_problems;
+    auto compiled = rules::CompiledCatalog::Compile(shared, &compile_problems);
+    r.problems.insert(r.problems.end(), compile_problems.begin(), compile_problems.end());
+    if (compiled) {
+      rules::FixtureReport report = rules::RunFixtures(*compiled, dir);
+      r.problems.insert(r.problems.end(), report.problems.begin(), report.problems.end());
+      if (fixtures != nullptr) {
+        *fixtures = std::move(report);
+      }
+    }
+    // The caller owns the catalog again (the compiled one keeps its own reference).
+    r.catalog = std::make_unique<catalog::Catalog>(*shared);
+  }
   // ------------------------------------------------------------------------------------------
   std::stable_sort(r.problems.begin(), r.problems.end(),
                    [](const catalog::Problem& a, const catalog::Problem& b) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "huoju/catalog/loader.hpp"
+#include "huoju/rules/fixtures.hpp"
 
 namespace huoju::app {
 
@@ -15,9 +16,10 @@ namespace huoju::app {
 /// 2 usage error.
 int RunCatalogCommand(const std::vector<std::string>& args);
 
-/// Every problem of the catalog in `dir`: the loader's, then the deeper checks (rule type-check,
-/// fixtures) when those modules provide them. Problem files are relative to `dir`.
-/// `result.catalog` may be null (directory unreadable).
-catalog::LoadResult CheckCatalogDir(const std::string& dir);
+/// Every problem of the catalog in `dir`: the loader's, the rule type-check, and (when those
+/// are clean) the rule fixtures, whose counts go to `fixtures` when given. Problem files are
+/// relative to `dir`. `result.catalog` may be null (directory unreadable).
+catalog::LoadResult CheckCatalogDir(const std::string& dir,
+                                    rules::FixtureReport* fixtures = nullptr);
 
 }  // namespace huoju::app

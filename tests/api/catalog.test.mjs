@@ -1,0 +1,94 @@
+// The 2024 catalog checks clean with every rule fixture passing; a broken copy is refused with
+// file:line messages (the loader's own error classes are covered by src/catalog/loader_test.cpp).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runHuoju } from './lib.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CATALOG = path.join(ROOT, 'catalog/2024');
+
+test('catalog/2024 checks clean and every fixture passes', () => {
+  const r = runHuoju(['catalog', 'check', CATALOG]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /目录检查通过/);
+  const m = r.stdout.match(/(\d+) 例，(\d+) passed, (\d+) failed/);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[1]) > 400, 'hundreds of fixture cases');
+  assert.equal(m[3], '0');
+  console.log(`# ${r.stdout.trim().split('\n').join(' | ')}`);
+});
+
+test('every form of the seed tables is listed', () => {
+  const r = runHuoju(['catalog', 'list', CATALOG]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const code of ['GZNB-001', 'GZNB-005', 'GZYB-01', 'GZKB-01', 'GCT-01', 'GQ-001', 'GQ-005', 'GQKB-01',
+    'SJGZ-001', 'RJJD-01', 'RJJD-02', 'TSJD-01', 'TSJD-02', 'GXJD-01', 'GXJD-02', 'JQ-01', 'JQ-04', 'JQY-01',
+    'SFJD-01', 'SFJD-02', 'FHQ-01', 'FHQ-02', 'DXY-01', 'FHQJ-01', 'DXYJ-01', 'JSZY-01', 'SCL-01', 'SCL-03',
+    'SCL-04', 'JJ-001', 'JJ-002']) {
+    assert.match(r.stdout, new RegExp(`\\b${code}\\b`), code);
+  }
+});
+
+test('a broken copy reports each problem with file and line, and a wrong fixture is caught', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'huoju-cat-'));
+  try {
+    cpSync(CATALOG, dir, { recursive: true });
+    // Point catalog.yaml's CSV lists at the real files.
+    const cy = path.join(dir, 'catalog.yaml');
+    writeFileSync(cy, readFileSync(cy, 'utf8').replaceAll('../codes/', path.join(ROOT, 'catalog/codes') + '/'));
+    const ok = runHuoju(['catalog', 'check', dir]);
+    assert.equal(ok.code, 0, ok.stdout);
+
+    const fx = path.join(dir, 'fixtures/GQ-002.yaml');
+    writeFileSync(fx, readFileSync(fx, 'utf8').replace('expect: ["GQ002-R01"]', 'expect: []'));
+    const wrongFixture = runHuoju(['catalog', 'check', dir]);
+    assert.equal(wrongFixture.code, 1);
+    assert.match(wrongFixture.stdout, /fixtures\/GQ-002\.yaml:\d+:\d+: 夹具.*GQ002-R01/);
+
+    const form = path.join(dir, 'forms/GQ-003.yaml');
+    let text = readFileSync(form, 'utf8');
+    text = text.replace(/expr: "([^"]*)qd06/, 'expr: "$1qd_nope') + '\nbroken: [unclosed\n';
+    writeFileSync(form, text);
+    const broken = runHuoju(['catalog', 'check', dir]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, /forms\/GQ-003\.yaml:\d+:\d+: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('huoju audit prints every failure with rule id, severity, message and cells', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'huoju-audit-'));
+  try {
+    const json = path.join(dir, 'filing.json');
+    writeFileSync(json, JSON.stringify({ 'GQ-002': { qc05_0: 1000, qc55: 2000, qc24: 500, qc31: 100, qc33: 100 }, 'GQ-003': { qd01: 10 } }));
+    const r = runHuoju(['audit', '--catalog', CATALOG, '--form', 'GQ-002', '--input', json]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /GQ002-R01 +强制性错误 +营业收入应不小于其中的主营业务收入 +单元格: qc05_0, qc55/);
+    assert.match(r.stdout, /GQ002-R13/);
+
+    const clean = path.join(dir, 'clean.json');
+    writeFileSync(clean, JSON.stringify({ qc05_0: 1000, qc55: 900, qc24: 500 }));
+    const ok = runHuoju(['audit', '--catalog', CATALOG, '--form', 'GQ-002', '--input', clean]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+
+    const csv = path.join(dir, 'batch.csv');
+    writeFileSync(csv, 'unit,qc05_0,qc55,qc24\nA公司,100,50,10\nB公司,100,150,10\n');
+    const b = runHuoju(['audit', '--catalog', CATALOG, '--form', 'GQ-002', '--input', csv]);
+    assert.equal(b.code, 1);
+    assert.match(b.stdout, /第3行（B公司） +GQ002-R01/);
+    assert.doesNotMatch(b.stdout, /第2行/);
+
+    writeFileSync(csv, 'unit,qc05_0\nC公司,abc\n');
+    const bad = runHuoju(['audit', '--catalog', CATALOG, '--form', 'GQ-002', '--input', csv]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /第2行.*qc05_0/);
+    assert.equal(runHuoju(['audit', '--catalog', CATALOG, '--form', 'NOPE-1', '--input', json]).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
