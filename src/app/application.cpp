@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "huoju/core/identifiers.hpp"
 #include "huoju/org/code_list.hpp"
 
@@ -31,8 +34,10 @@ Result<std::unique_ptr<Application>> Application::Open(const Config& config, con
   HUOJU_RETURN_IF_ERROR(db->Migrate());
   auto cost = config.password_cost == "fast" ? identity::PasswordCost::Fast()
                                              : identity::PasswordCost::Interactive();
-  // Each hash holds 64 MiB with the interactive cost: two at a time bounds memory.
-  auto hasher = std::make_unique<identity::PasswordHasher>(cost, 2);
+  // Each hash holds 64 MiB and a core for ~50 ms: leave one core to everything else, so a
+  // login storm cannot stall reads (bench/RESULTS.md measures exactly that).
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  auto hasher = std::make_unique<identity::PasswordHasher>(cost, std::max(1, cores - 1));
   HUOJU_ASSIGN_OR_RETURN(auto directory, org::Directory::Load(*db));
   return std::unique_ptr<Application>(
       new Application(std::move(db), std::move(hasher), std::move(directory), clock));
