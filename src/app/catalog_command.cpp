@@ -9,6 +9,9 @@
 #include <tuple>
 
 #include "huoju/catalog/loader.hpp"
+#include "huoju/catalog/publish.hpp"
+#include "huoju/core/clock.hpp"
+#include "huoju/core/config.hpp"
 #include "huoju/rules/check.hpp"
 #include "huoju/rules/fixtures.hpp"
 
@@ -25,6 +28,8 @@ const char* kCatalogHelp = R"(用法: huoju catalog <子命令> 目录
 子命令:
   check 目录   检查一个年度目录（如 catalog/2024），一次列出全部问题
   list 目录    列出制度、报表及其指标数、行表数、规则数
+  publish 目录 检查通过后把目录发布到数据库，成为不可修改的版本（内容未变则沿用原版本）
+  versions     列出数据库中已发布的目录版本
 
 每个子命令都接受 --help。
 )";
@@ -41,6 +46,90 @@ const char* kListHelp = R"(用法: huoju catalog list 目录
 以表格列出目录中的报表：制度、表号、表名、报告期别、指标数、行表数、规则数、是否暂定，
 最后一行为合计。目录有问题时仍列出能读取的部分，在标准错误上提示问题数并以 1 退出。
 )";
+
+const char* kPublishHelp = R"(用法: huoju catalog publish 目录 [--data-dir DIR | --database-url URL]
+
+先做 check 的全部检查（含规则夹具）；通过后把目录的全部文件原样存入数据库，成为该年度的一个
+新版本（编号递增、不可修改）。内容与已发布版本完全相同时不新建版本。有任何问题则不发布，以 1 退出。
+数据库参数同 huoju serve（也可用环境变量 HUOJU_DATABASE_URL / HUOJU_DATA_DIR）。
+)";
+
+const char* kVersionsHelp = R"(用法: huoju catalog versions [--data-dir DIR | --database-url URL]
+
+列出数据库中已发布的目录版本（年度、版本号、内容摘要、发布时间）。
+)";
+
+// Opens and migrates the database named by `args` (flags after the positional ones) and the
+// environment; prints one line and returns null on a bad value.
+std::unique_ptr<store::Database> OpenDatabase(const std::vector<std::string>& flags) {
+  Config config;
+  Status st = ApplyEnvironment(config, [](const char* n) { return std::getenv(n); });
+  if (st.ok()) {
+    st = ApplyFlags(config, flags, {"data-dir", "database-url"});
+  }
+  if (st.ok()) {
+    auto db = store::Database::Open(config.EffectiveDatabaseUrl());
+    if (db.ok()) {
+      st = (*db)->Migrate();
+      if (st.ok()) {
+        return std::move(db).value();
+      }
+    } else {
+      st = db.status();
+    }
+  }
+  std::fprintf(stderr, "错误: %s\n", st.message().c_str());
+  return nullptr;
+}
+
+void PrintProblems(const std::string& dir, const std::vector<catalog::Problem>& problems);
+
+int Publish(const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[1].rfind("--", 0) == 0) {
+    std::fprintf(stderr, "错误: 缺少目录参数，用法: huoju catalog publish 目录\n");
+    return kExitUsage;
+  }
+  const std::string dir = args[1];
+  auto db = OpenDatabase({args.begin() + 2, args.end()});
+  if (!db) {
+    return kExitUsage;
+  }
+  rules::FixtureReport fixtures;
+  catalog::LoadResult r = CheckCatalogDir(dir, &fixtures);
+  if (!r.ok()) {
+    PrintProblems(dir, r.problems);
+    std::printf("共 %zu 个问题，目录未发布\n", r.problems.size());
+    return kExitProblems;
+  }
+  auto v = catalog::PublishCatalog(*db, *r.catalog, dir, 0, SystemClock::Instance().NowMillis());
+  if (!v.ok()) {
+    std::fprintf(stderr, "错误: %s\n", v.status().message().c_str());
+    return kExitProblems;
+  }
+  std::printf("%s: %s（%d）第 %lld 版，内容摘要 %s\n", v->created ? "已发布" : "内容未变，沿用",
+              v->title.c_str(), v->year, static_cast<long long>(v->version),
+              v->content_hash.substr(0, 16).c_str());
+  return 0;
+}
+
+int Versions(const std::vector<std::string>& args) {
+  auto db = OpenDatabase({args.begin() + 1, args.end()});
+  if (!db) {
+    return kExitUsage;
+  }
+  auto list = catalog::ListPublished(*db, 0);
+  if (!list.ok()) {
+    std::fprintf(stderr, "错误: %s\n", list.status().message().c_str());
+    return kExitProblems;
+  }
+  std::printf("年度  版本  内容摘要          发布时间                  标题\n");
+  for (const auto& v : *list) {
+    std::printf("%d  %4lld  %s  %s  %s\n", v.year, static_cast<long long>(v.version),
+                v.content_hash.substr(0, 16).c_str(), FormatIsoUtc(v.published_at).c_str(),
+                v.title.c_str());
+  }
+  return 0;
+}
 
 bool IsHelp(std::string_view a) {
   return a == "--help" || a == "-h" || a == "help";
@@ -282,6 +371,20 @@ int RunCatalogCommand(const std::vector<std::string>& args) {
       return 0;
     }
     return List(args);
+  }
+  if (sub == "publish") {
+    if (help) {
+      std::printf("%s", kPublishHelp);
+      return 0;
+    }
+    return Publish(args);
+  }
+  if (sub == "versions") {
+    if (help) {
+      std::printf("%s", kVersionsHelp);
+      return 0;
+    }
+    return Versions(args);
   }
   std::fprintf(stderr, "错误: 未知子命令“%s”，运行 huoju catalog --help 查看用法\n", sub.c_str());
   return kExitUsage;

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "huoju/core/hash.hpp"
+
 namespace huoju::identity {
 
 PasswordCost PasswordCost::Interactive() {
@@ -75,12 +77,7 @@ std::string RandomHex(size_t n) {
 }
 
 std::string TokenHash(std::string_view data) {
-  unsigned char digest[32];
-  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size(), nullptr, 0);
-  char hex[65];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return std::string(hex, 64);
+  return Blake2bHex(data);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

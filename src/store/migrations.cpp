@@ -86,11 +86,30 @@ CREATE INDEX audit_log_at ON audit_log(at);
 CREATE INDEX audit_log_actor ON audit_log(actor_account_id, at);
 )sql";
 
+// Published catalog versions. Rows are only ever inserted: a version, once published, is what
+// filings of its period were audited with.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE catalog_version (
+  id {{ID}},
+  year BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  content_hash TEXT NOT NULL,
+  title TEXT NOT NULL,
+  files TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  published_at BIGINT NOT NULL,
+  published_by BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX catalog_version_number ON catalog_version(year, version);
+CREATE UNIQUE INDEX catalog_version_content ON catalog_version(year, content_hash);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kAll = {
       {1, "org tree, accounts, sessions, audit log", kMigration1},
+      {2, "published catalog versions", kMigration2},
   };
   return kAll;
 }

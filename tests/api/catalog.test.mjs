@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runHuoju } from './lib.mjs';
+import { runHuoju, freshDatabase } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CATALOG = path.join(ROOT, 'catalog/2024');
@@ -92,3 +92,38 @@ test('huoju audit prints every failure with rule id, severity, message and cells
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const backend of ['sqlite', 'postgresql']) {
+  test(`publish makes immutable versions; a broken catalog publishes nothing (${backend})`, () => {
+    const db = freshDatabase(backend);
+    const flags = ['--database-url', db.databaseUrl];
+    const dir = mkdtempSync(path.join(tmpdir(), 'huoju-pub-'));
+    try {
+      const first = runHuoju(['catalog', 'publish', CATALOG, ...flags]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.match(first.stdout, /已发布.*第 1 版/);
+      const again = runHuoju(['catalog', 'publish', CATALOG, ...flags]);
+      assert.match(again.stdout, /内容未变.*第 1 版/);
+
+      cpSync(CATALOG, dir, { recursive: true });
+      const cy = path.join(dir, 'catalog.yaml');
+      writeFileSync(cy, readFileSync(cy, 'utf8').replaceAll('../codes/', path.join(ROOT, 'catalog/codes') + '/'));
+      const form = path.join(dir, 'forms/GQ-003.yaml');
+      writeFileSync(form, readFileSync(form, 'utf8').replace('人员概况', '人员概况（修订）'));
+      const second = runHuoju(['catalog', 'publish', dir, ...flags]);
+      assert.equal(second.code, 0, second.stdout + second.stderr);
+      assert.match(second.stdout, /第 2 版/);
+
+      writeFileSync(form, readFileSync(form, 'utf8') + '\nbroken: [\n');
+      const refused = runHuoju(['catalog', 'publish', dir, ...flags]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout, /目录未发布/);
+      const versions = runHuoju(['catalog', 'versions', ...flags]);
+      assert.equal(versions.code, 0);
+      assert.equal(versions.stdout.trim().split('\n').length, 3, 'header + two versions');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(db.dataDir, { recursive: true, force: true });
+    }
+  });
+}
