@@ -9,8 +9,9 @@
 //             missing (a left-associative chain of + and - is flattened: same IEEE operations
 //             in the same order as the engine's pairwise AddOp/SubOp)
 //   * /       missing if an operand is missing; x / 0 is missing (NULLIF)
-//   a op b    unknown (NULL) with a missing operand; with `tolerance: t`, |a - b| <= t makes
-//             == <= >= true and != < > false (exactly CmpOp of compile.hpp)
+//   a op b    unknown (NULL) with a missing operand; |a - b| <= max(t, 1e-14·max(|a|,|b|), 1e-9)
+//             (t = the rule's tolerance) makes == <= >= true and != < > false (CmpOp of
+//             compile.hpp)
 //   and/or/not  SQL's three-valued logic is Kleene logic
 //   rule      fails iff `when` is true and `expr` is false (unknown passes)
 //   prev(x)   the previous-year column of the same row (p_x), blank when there was no filing
@@ -211,9 +212,10 @@ function tr(n, ctx) {
       const a = tr(n.a, ctx), b = tr(n.b, ctx);
       if (a.type !== b.type) throw new Unsupported(`comparison of ${a.type} with ${b.type}`);
       const sqlOp = { '==': '=', '!=': '<>' }[n.op] ?? n.op;
-      const tol = a.type === 'num' ? ctx.tol : 0;
-      if (!tol) return { sql: `((${a.sql}) ${sqlOp} (${b.sql}))`, type: 'bool' };
-      const near = `(abs((${a.sql}) - (${b.sql})) <= CAST(${tol} AS DOUBLE))`;
+      if (a.type !== 'num') return { sql: `((${a.sql}) ${sqlOp} (${b.sql}))`, type: 'bool' };
+      // The engine's number comparison: equal within the rule's tolerance, or within the
+      // rounding slack of double sums (1e-14 relative, 1e-9 absolute): CmpOp in compile.hpp.
+      const near = `(abs((${a.sql}) - (${b.sql})) <= greatest(CAST(${ctx.tol} AS DOUBLE), 1e-14 * greatest(abs(${a.sql}), abs(${b.sql})), 1e-9))`;
       const sql = {
         '==': near,
         '!=': `(NOT ${near})`,

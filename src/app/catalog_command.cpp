@@ -85,11 +85,11 @@ std::unique_ptr<store::Database> OpenDatabase(const std::vector<std::string>& fl
 void PrintProblems(const std::string& dir, const std::vector<catalog::Problem>& problems);
 
 int Publish(const std::vector<std::string>& args) {
-  if (args.size() < 2 || args[1].rfind("--", 0) == 0) {
+  if (args.size() < 2 || args[1].compare(0, 2, "--") == 0) {
     std::fprintf(stderr, "错误: 缺少目录参数，用法: huoju catalog publish 目录\n");
     return kExitUsage;
   }
-  const std::string dir = args[1];
+  const std::string& dir = args[1];
   auto db = OpenDatabase({args.begin() + 2, args.end()});
   if (!db) {
     return kExitUsage;
@@ -201,7 +201,7 @@ bool OneDir(const std::vector<std::string>& args, const char* sub, std::string& 
     std::fprintf(stderr, "错误: huoju catalog %s 需要一个目录参数，如 catalog/2024\n", sub);
     return false;
   }
-  if (args[1].rfind("-", 0) == 0) {
+  if (args[1].rfind('-', 0) == 0) {
     std::fprintf(stderr, "错误: 未知参数 %s\n", args[1].c_str());
     return false;
   }

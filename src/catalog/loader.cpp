@@ -1225,8 +1225,8 @@ const std::vector<std::string> kReviewLevels = {"zone",     "city",   "zone_or_c
 void Loader::LoadForm(const Doc& doc) {
   Fields f(*this, doc, doc.root, "表",
            {"code", "regime", "title", "category", "period", "filers", "scope", "provisional",
-            "signed_scan", "when", "calendar", "review_chain", "sections", "row_tables", "prefill",
-            "rules"});
+            "signed_scan", "signed_scan_when", "calendar", "review_chain", "sections", "row_tables",
+            "prefill", "rules"});
   if (!f.is_map()) {
     return;
   }
@@ -1275,10 +1275,12 @@ void Loader::LoadForm(const Doc& doc) {
   // spelling); `when` means nothing else at this level.
   std::string scan = f.OneOf("signed_scan", Need::kOptional, {"none", "required", "required_if"});
   form.signed_scan = scan.empty() ? "none" : scan;
-  form.signed_scan_when = f.Expr("when", scan == "required_if" ? Need::kRequired : Need::kOptional,
-                                 &form.signed_scan_when_source);
+  form.signed_scan_when =
+      f.Expr("signed_scan_when", scan == "required_if" ? Need::kRequired : Need::kOptional,
+             &form.signed_scan_when_source);
   if (scan != "required_if" && !form.signed_scan_when.empty()) {
-    Report(f.At("when"), fmt::format("{}: when 只用于 signed_scan: required_if", f.name()));
+    Report(f.At("signed_scan_when"),
+           fmt::format("{}: signed_scan_when 只用于 signed_scan: required_if", f.name()));
   }
   ReadCalendar(doc, f, form);
   form.review_chain = f.TextList("review_chain", Need::kOptional);

@@ -23,7 +23,7 @@ fs::path TestdataDir() {
     return here;
   }
   std::error_code ec;
-  for (fs::path start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec)}) {
+  for (const fs::path& start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec)}) {
     for (fs::path p = start; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
       if (fs::is_directory(p / "src/catalog/testdata")) {
         return p / "src/catalog/testdata";

@@ -8,7 +8,7 @@ namespace huoju {
 namespace {
 
 TEST(JsonText, EscapesAndRoundTrips) {
-  for (std::string s :
+  for (const std::string& s :
        {std::string("plain"), std::string("引号\"与\\反斜杠"), std::string("line\nbreak\ttab\x01"),
         std::string("深圳市华创科技有限公司")}) {
     std::string out;

@@ -68,7 +68,6 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnauthenticated:
       return 401;
     case ErrorCode::kForbidden:
-      return 403;
     case ErrorCode::kCsrfFailed:
       return 403;
     case ErrorCode::kNotFound:
@@ -110,12 +109,15 @@ Result<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
   auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
+    if (c >= '0' && c <= '9') {
       return c - '0';
-    if (c >= 'a' && c <= 'f')
+    }
+    if (c >= 'a' && c <= 'f') {
       return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
+    }
+    if (c >= 'A' && c <= 'F') {
       return c - 'A' + 10;
+    }
     return -1;
   };
   for (size_t i = 0; i < in.size(); ++i) {

@@ -80,7 +80,7 @@ TEST(Batch, SameCountsAsPerFiling) {
     f3["qd01"] = random_value();
     f2["qb_name"] = std::string(rng() % 6, 'a');
     json rows = json::array();
-    for (int k = rng() % 3; k > 0; --k) {
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
       rows.push_back({{"name", "x"}, {"expense", random_value()}, {"gov", random_value()}});
     }
     f2["projects"] = rows;
@@ -205,16 +205,19 @@ TEST(Batch, PrevAcrossYearsUsesOldColumns) {
   cols.units = 2;
   for (const auto& s : needed) {
     NumericColumn c;
-    if (s.indicator == "qc05")
+    if (s.indicator == "qc05") {
       c.values = {4, 4};
-    else if (s.indicator == "qc236_a")
+    } else if (s.indicator == "qc236_a") {
       c.values = {1, 1};
-    else if (s.indicator == "qc236_b")
-      c.values = {0, 2}, c.missing = {1};
-    else if (s.indicator == "qc07")
+    } else if (s.indicator == "qc236_b") {
+      c.values = {0, 2};
+      c.missing = {1};
+    } else if (s.indicator == "qc07") {
       c.values = {8, 12};
-    else
-      c.values = {0, 0}, c.missing = {3};
+    } else {
+      c.values = {0, 0};
+      c.missing = {3};
+    }
     cols.Add(s, std::move(c));
   }
   BatchOptions opt;

@@ -1143,7 +1143,8 @@ std::unique_ptr<Program> BuildProgram(const Catalog& cat, const CompiledCatalog*
       for (const auto& col : rt.columns) {
         std::string cprefix = tprefix + "." + col.code;
         CellTemplate cell{rt.code + "[", "]." + col.code, true};
-        auto add_row_check = [&](std::string id, std::string msg_tail, const std::string& expr) {
+        auto add_row_check = [&](const std::string& id, const std::string& msg_tail,
+                                 const std::string& expr) {
           add_check(id, "", expr, "", table_gate[t], ti, cell);
           if (!fp.rules.empty() && fp.rules.back().id == id) {
             // Message with the row number: a literal, the row, a literal.

@@ -3,6 +3,7 @@
 // (batch.cpp). Built once by BuildProgram, then immutable.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -188,7 +189,11 @@ inline double CmpOp(uint8_t kind, double a, double b, double tol) {
   if (std::isnan(a) || std::isnan(b)) {
     return kNaN;
   }
-  bool near = a == b || std::fabs(a - b) <= tol;
+  // Sums of decimals carry binary rounding (0.1 + 0.2 != 0.3 in doubles): differences within
+  // 1e-14 of the operands' size (or 1e-9 absolute) are equal, besides the rule's tolerance.
+  // Form values have at most a few decimals, so this never hides a real difference.
+  const double slack = std::max({tol, 1e-14 * std::max(std::fabs(a), std::fabs(b)), 1e-9});
+  bool near = a == b || std::fabs(a - b) <= slack;
   bool r = false;
   switch (kind) {
     case kEq:

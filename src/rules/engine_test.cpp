@@ -398,3 +398,28 @@ TEST(Engine, PerFilingSpeed) {
 
 }  // namespace
 }  // namespace huoju::rules
+
+namespace huoju::rules {
+namespace {
+
+// Decimal sums are inexact in binary; a total that equals its parts must still compare equal
+// (found by the DuckDB batch comparison: thousands of false failures on generated data).
+TEST_F(Expr, DecimalSumsCompareEqual) {
+  EXPECT_EQ(Truth("qc05_0 >= qc55 + qc06", {{"qc05_0", 0.3}, {"qc55", 0.1}, {"qc06", 0.2}}),
+            "true");
+  EXPECT_EQ(Truth("qc05_0 == qc55 + qc06", {{"qc05_0", 0.3}, {"qc55", 0.1}, {"qc06", 0.2}}),
+            "true");
+  EXPECT_EQ(Truth("qc05_0 < qc55 + qc06", {{"qc05_0", 0.3}, {"qc55", 0.1}, {"qc06", 0.2}}),
+            "false");
+  EXPECT_EQ(Truth("qc05_0 >= qc55 + qc06", {{"qc05_0", 0.29}, {"qc55", 0.1}, {"qc06", 0.2}}),
+            "false");
+  EXPECT_EQ(Truth("qc05_0 == qc55 + qc06",
+                  {{"qc05_0", 123456789012.3}, {"qc55", 123456789012.2}, {"qc06", 0.1}}),
+            "true");
+  EXPECT_EQ(Truth("qc05_0 == qc55 + qc06",
+                  {{"qc05_0", 123456789012.4}, {"qc55", 123456789012.2}, {"qc06", 0.1}}),
+            "false");
+}
+
+}  // namespace
+}  // namespace huoju::rules
