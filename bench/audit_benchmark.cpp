@@ -15,6 +15,7 @@
 #include <string>
 
 #include "huoju/catalog/loader.hpp"
+#include "huoju/catalog/yaml_json.hpp"
 #include "huoju/rules/engine.hpp"
 
 namespace {
@@ -27,43 +28,6 @@ const std::string kCatalog = std::getenv("HUOJU_CATALOG") != nullptr
                                  ? std::string(std::getenv("HUOJU_CATALOG"))
                                  : std::string(HUOJU_SOURCE_DIR) + "/catalog/2024";
 
-// YAML → JSON as the fixture runner reads it: plain scalars that parse as numbers/bools become
-// those, quoted scalars stay text.
-nlohmann::json ToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : n) {
-        out.push_back(ToJson(item));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : n) {
-        out[kv.first.as<std::string>()] = ToJson(kv.second);
-      }
-      return out;
-    }
-    case YAML::NodeType::Scalar:
-      break;
-  }
-  const std::string& text = n.Scalar();
-  if (n.Tag() == "?") {
-    if (text == "true" || text == "false") {
-      return text == "true";
-    }
-    char* end = nullptr;
-    double v = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size()) {
-      return v;
-    }
-  }
-  return text;
-}
 
 struct Fixture {
   nlohmann::json current = nlohmann::json::object();   // form → values
@@ -75,22 +39,22 @@ Fixture FirstCase(const std::string& form) {
   YAML::Node doc = YAML::LoadFile(kCatalog + "/fixtures/" + form + ".yaml");
   const YAML::Node c = doc["cases"][0];
   Fixture f;
-  nlohmann::json own = c["values"] ? ToJson(c["values"]) : nlohmann::json::object();
+  nlohmann::json own = c["values"] ? huoju::catalog::YamlToJson(c["values"]) : nlohmann::json::object();
   if (c["rows"]) {
-    const nlohmann::json tables = ToJson(c["rows"]);
+    const nlohmann::json tables = huoju::catalog::YamlToJson(c["rows"]);
     for (const auto& [table, rows] : tables.items()) {
       own[table] = rows;
     }
   }
   f.current[form] = own;
   if (c["other_forms"]) {
-    const nlohmann::json others = ToJson(c["other_forms"]);
+    const nlohmann::json others = huoju::catalog::YamlToJson(c["other_forms"]);
     for (const auto& [other, values] : others.items()) {
       f.current[other] = values;
     }
   }
   if (c["previous"]) {
-    f.previous[form] = ToJson(c["previous"]);
+    f.previous[form] = huoju::catalog::YamlToJson(c["previous"]);
   }
   return f;
 }

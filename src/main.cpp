@@ -80,6 +80,24 @@ bool LoadConfig(Config& config, const std::vector<std::string>& args,
   return true;
 }
 
+// Reads the configuration and opens the application (database migrated, directory loaded).
+// On failure prints one line, sets `exit_code` and returns null.
+std::unique_ptr<huoju::app::Application> OpenApp(Config& config,
+                                                 const std::vector<std::string>& args,
+                                                 const std::vector<std::string>& allowed,
+                                                 int& exit_code) {
+  if (!LoadConfig(config, args, allowed)) {
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
+  if (!app.ok()) {
+    exit_code = Fail(app.status());
+    return nullptr;
+  }
+  return std::move(app).value();
+}
+
 const std::vector<std::string> kDbFlags = {"data-dir", "database-url", "password-cost",
                                            "log-format"};
 
@@ -142,18 +160,16 @@ int Migrate(const std::vector<std::string>& args) {
     return 0;
   }
   Config config;
-  if (!LoadConfig(config, args, kDbFlags)) {
-    return kExitUsage;
+  int exit_code = 0;
+  auto app = OpenApp(config, args, kDbFlags, exit_code);
+  if (!app) {
+    return exit_code;
   }
-  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
-  if (!app.ok()) {
-    return Fail(app.status());
-  }
-  auto version = (*app)->db().SchemaVersion();
+  auto version = app->db().SchemaVersion();
   if (!version.ok()) {
     return Fail(version.status());
   }
-  std::printf("数据库结构版本: %d (%s)\n", *version, (*app)->db().backend_name());
+  std::printf("数据库结构版本: %d (%s)\n", *version, app->db().backend_name());
   return 0;
 }
 
@@ -202,15 +218,13 @@ int DemoData(std::vector<std::string> args) {
     }
   }
   Config config;
-  if (!LoadConfig(config, rest, kDbFlags)) {
-    return kExitUsage;
+  int exit_code = 0;
+  auto app = OpenApp(config, rest, kDbFlags, exit_code);
+  if (!app) {
+    return exit_code;
   }
-  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
-  if (!app.ok()) {
-    return Fail(app.status());
-  }
-  auto summary = huoju::app::GenerateDemoData((*app)->db(), (*app)->hasher(),
-                                              huoju::SystemClock::Instance(), demo);
+  auto summary =
+      huoju::app::GenerateDemoData(app->db(), app->hasher(), huoju::SystemClock::Instance(), demo);
   if (!summary.ok()) {
     return Fail(summary.status());
   }
@@ -236,19 +250,17 @@ int Check(const std::vector<std::string>& args) {
     return 0;
   }
   Config config;
-  if (!LoadConfig(config, args, kDbFlags)) {
-    return kExitUsage;
+  int exit_code = 0;
+  auto app = OpenApp(config, args, kDbFlags, exit_code);
+  if (!app) {
+    return exit_code;
   }
-  auto app = huoju::app::Application::Open(config, huoju::SystemClock::Instance());
-  if (!app.ok()) {
-    return Fail(app.status());
-  }
-  Status st = (*app)->db().CheckIntegrity();
+  Status st = app->db().CheckIntegrity();
   if (!st.ok()) {
     std::fprintf(stderr, "错误: %s %s\n", st.message().c_str(), st.details().dump().c_str());
     return 1;
   }
-  std::printf("数据库完整性检查通过 (%s)\n", (*app)->db().backend_name());
+  std::printf("数据库完整性检查通过 (%s)\n", app->db().backend_name());
   return 0;
 }
 

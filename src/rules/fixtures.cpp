@@ -8,49 +8,10 @@
 #include <map>
 #include <set>
 
+#include "huoju/catalog/yaml_json.hpp"
+
 namespace huoju::rules {
 namespace {
-
-// YAML → JSON for fixture values. Plain scalars that read as numbers or booleans become
-// those; quoted scalars stay text (so "001" keeps its zeros).
-nlohmann::json ToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : n) {
-        out.push_back(ToJson(item));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : n) {
-        out[kv.first.as<std::string>()] = ToJson(kv.second);
-      }
-      return out;
-    }
-    case YAML::NodeType::Scalar:
-      break;
-  }
-  const std::string& text = n.Scalar();
-  if (n.Tag() == "?") {  // plain (unquoted)
-    if (text == "true" || text == "false") {
-      return text == "true";
-    }
-    if (text == "null" || text == "~") {
-      return nullptr;
-    }
-    char* end = nullptr;
-    double v = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size()) {
-      return v;
-    }
-  }
-  return text;
-}
 
 std::string JoinIds(const std::set<std::string>& ids) {
   std::string out;
@@ -108,16 +69,18 @@ FixtureReport RunFixtures(const CompiledCatalog& compiled, const std::string& ca
       const std::string name = c["name"] ? c["name"].as<std::string>("") : "";
       catalog::SourceRef where{rel, c.Mark().line + 1, c.Mark().column + 1};
       nlohmann::json current = nlohmann::json::object();
-      nlohmann::json own = c["values"] ? ToJson(c["values"]) : nlohmann::json::object();
+      nlohmann::json own =
+          c["values"] ? catalog::YamlToJson(c["values"]) : nlohmann::json::object();
       if (c["rows"]) {
-        const nlohmann::json tables = ToJson(c["rows"]);  // named: items() does not own it
+        const nlohmann::json tables =
+            catalog::YamlToJson(c["rows"]);  // named: items() does not own it
         for (const auto& [table, rows] : tables.items()) {
           own[table] = rows;
         }
       }
       current[form] = own;
       if (c["other_forms"]) {
-        const nlohmann::json others = ToJson(c["other_forms"]);
+        const nlohmann::json others = catalog::YamlToJson(c["other_forms"]);
         for (const auto& [other, values] : others.items()) {
           current[other] = values;
         }
@@ -130,7 +93,8 @@ FixtureReport RunFixtures(const CompiledCatalog& compiled, const std::string& ca
       }
       std::optional<UnitPeriodData> previous;
       if (c["previous"]) {
-        auto prev = UnitPeriodData::FromJson(compiled, {{form, ToJson(c["previous"])}});
+        auto prev =
+            UnitPeriodData::FromJson(compiled, {{form, catalog::YamlToJson(c["previous"])}});
         if (!prev.ok()) {
           report.problems.push_back(
               {where, fmt::format("夹具“{}”的上期数据无效：{}", name, prev.status().message())});
