@@ -112,7 +112,14 @@ test('组织机构树按页加载下级（加载更多）', async ({ page }) => 
     tree.locator('.el-tree-node__content', { has: page.locator(`[data-node-id="${id}"]`) })
   await expect(content(path![0]!)).toBeVisible()
   for (const id of path!.slice(1)) {
-    await content(id).locator('.el-tree-node__expand-icon').click()
+    // Expand each level; retry the click if the tree was still rendering the level above.
+    const node = tree.locator('.el-tree-node', { has: page.locator(`[data-node-id="${id}"]`) }).last()
+    await expect(async () => {
+      if ((await node.getAttribute('aria-expanded')) !== 'true') {
+        await content(id).locator('.el-tree-node__expand-icon').click()
+      }
+      await expect(node).toHaveAttribute('aria-expanded', 'true', { timeout: 2000 })
+    }).toPass({ timeout: 20_000 })
   }
   const big = tree.locator('.el-tree-node', { has: page.locator(`[data-node-id="${path!.at(-1)}"]`) }).last()
   const more = big.getByTestId('tree-load-more')
