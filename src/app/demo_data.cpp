@@ -136,8 +136,7 @@ class Generator {
         }
         counties_of_city_[cid] = std::move(counties);
       }
-      Add(pid, NodeKind::kRegistry, ShortProvince(prov->name) + "技术市场管理办公室", "",
-          prov->code);
+      Add(pid, NodeKind::kRegistry, prov->name + "技术市场管理办公室", "", prov->code);
       ++registries_;
     }
 
@@ -229,8 +228,6 @@ class Generator {
   }
 
  private:
-  static std::string ShortProvince(const std::string& name) { return name; }
-
   bool IsRealCity(int64_t cid) const {
     const std::string& code = nodes_[cid - 1].code;
     return code.size() == 6 && code.substr(2, 2) != "90" &&
