@@ -50,6 +50,7 @@ const char* kCommonFlags =
                          sqlite:/路径/huoju.db 或 postgresql://user@host:5432/db
   --password-cost C      密码哈希强度 interactive（默认）或 fast（仅测试用）
   --log-format F         日志格式 json（默认）或 text
+  --catalog-dir DIR      报表目录根目录，含各年度子目录（环境变量 HUOJU_CATALOG_DIR，默认 catalog）
 )";
 
 int Fail(const Status& st) {
@@ -99,7 +100,7 @@ std::unique_ptr<huoju::app::Application> OpenApp(Config& config,
 }
 
 const std::vector<std::string> kDbFlags = {"data-dir", "database-url", "password-cost",
-                                           "log-format"};
+                                           "log-format", "catalog-dir"};
 
 int Serve(const std::vector<std::string>& args) {
   if (WantsHelp(args)) {
@@ -227,6 +228,24 @@ int DemoData(std::vector<std::string> args) {
       huoju::app::GenerateDemoData(app->db(), app->hasher(), huoju::SystemClock::Instance(), demo);
   if (!summary.ok()) {
     return Fail(summary.status());
+  }
+  // Reopen, so the application's in-memory directory holds the new tree, then fill the survey.
+  app.reset();
+  app = OpenApp(config, rest, kDbFlags, exit_code);
+  if (!app) {
+    return exit_code;
+  }
+  if (!app->catalogs().years().empty()) {
+    const int year = app->catalogs().years().rbegin()->first;
+    auto survey = huoju::app::GenerateDemoSurvey(
+        *app, year, std::min<int64_t>(demo.units / 10, 2000), demo.seed);
+    if (!survey.ok()) {
+      return Fail(survey.status());
+    }
+    std::printf(
+        "演示填报: 开启 %lld 个报告期，%lld 个填报任务，上年终审报表 %lld 份，本年已上报 %lld 份\n",
+        static_cast<long long>(survey->periods), static_cast<long long>(survey->tasks),
+        static_cast<long long>(survey->history), static_cast<long long>(survey->submitted));
   }
   std::printf(
       "演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 "

@@ -16,12 +16,15 @@ using identity::Principal;
 
 Application::Application(std::unique_ptr<store::Database> db,
                          std::unique_ptr<identity::PasswordHasher> hasher,
-                         std::unique_ptr<org::Directory> directory, const Clock& clock)
+                         std::unique_ptr<org::Directory> directory,
+                         std::unique_ptr<CatalogRegistry> catalogs, const Clock& clock)
     : db_(std::move(db)),
       hasher_(std::move(hasher)),
       directory_(std::move(directory)),
+      catalogs_(std::move(catalogs)),
       clock_(clock) {
   sessions_ = std::make_unique<identity::SessionManager>(*db_, *hasher_, clock_);
+  filings_ = std::make_unique<Filings>(*db_, *directory_, *catalogs_, clock_);
 }
 
 Result<std::unique_ptr<Application>> Application::Open(const Config& config, const Clock& clock) {
@@ -39,8 +42,9 @@ Result<std::unique_ptr<Application>> Application::Open(const Config& config, con
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   auto hasher = std::make_unique<identity::PasswordHasher>(cost, std::max(1, cores - 1));
   HUOJU_ASSIGN_OR_RETURN(auto directory, org::Directory::Load(*db));
-  return std::unique_ptr<Application>(
-      new Application(std::move(db), std::move(hasher), std::move(directory), clock));
+  HUOJU_ASSIGN_OR_RETURN(auto catalogs, CatalogRegistry::Open(*db, config.catalog_dir, clock));
+  return std::unique_ptr<Application>(new Application(
+      std::move(db), std::move(hasher), std::move(directory), std::move(catalogs), clock));
 }
 
 nlohmann::json PageJson(const org::NodePage& page, const org::Page& request) {

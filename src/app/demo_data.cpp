@@ -34,6 +34,24 @@ struct Node {
   int64_t child_count = 0;
 };
 
+// A unit's statistics contact, derived from its id so that demo data stays deterministic.
+std::string ContactName(int64_t id) {
+  static constexpr std::array<const char*, 16> kSurnames = {"王", "李", "张", "刘", "陈", "杨",
+                                                            "黄", "赵", "吴", "周", "徐", "孙",
+                                                            "马", "朱", "胡", "郭"};
+  static constexpr std::array<const char*, 16> kGiven = {"伟", "芳", "娜", "敏", "静", "丽",
+                                                         "强", "磊", "军", "洋", "勇", "艳",
+                                                         "杰", "娟", "涛", "明"};
+  const auto k = static_cast<uint64_t>(id);
+  return std::string(kSurnames[k % kSurnames.size()]) + kGiven[(k / 16) % kGiven.size()] +
+         kGiven[(k / 256 + 3) % kGiven.size()];
+}
+
+std::string ContactPhone(int64_t id) {
+  const uint64_t k = static_cast<uint64_t>(id) * 2654435761U % 100000000U;
+  return fmt::format("13{}{:08}", 5 + id % 5, k);
+}
+
 // Well-known zones first (by the GB/T 2260 code of their city), so demo data reads like the
 // real tree; the rest of the 178 are spread over other cities.
 constexpr std::array<std::pair<const char*, const char*>, 28> kKnownZones = {{
@@ -396,13 +414,18 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
         HUOJU_RETURN_IF_ERROR(
             s.Execute("INSERT INTO org_node (id, parent_id, kind, name, code, uscc, region_code, "
                       "zone_id, industry_code, unit_type, path, depth, child_count, created_at, "
-                      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "updated_at, contact_name, contact_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       {n.id, n.parent_id == 0 ? store::Value(nullptr) : store::Value(n.parent_id),
                        std::string(org::NodeKindCode(n.kind)), n.name, NullIfEmpty(n.code),
                        NullIfEmpty(n.uscc), NullIfEmpty(n.region_code),
                        n.zone_id == 0 ? store::Value(nullptr) : store::Value(n.zone_id),
                        NullIfEmpty(n.industry_code), NullIfEmpty(n.unit_type), n.path, n.depth,
-                       n.child_count, now, now})
+                       n.child_count, now, now,
+                       n.kind == NodeKind::kUnit ? store::Value(ContactName(n.id))
+                                                 : store::Value(nullptr),
+                       n.kind == NodeKind::kUnit ? store::Value(ContactPhone(n.id))
+                                                 : store::Value(nullptr)})
                 .status());
       }
       return Status::Ok();

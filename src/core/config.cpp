@@ -88,6 +88,10 @@ Status ApplySetting(Config& c, const std::string& name, const std::string& value
     c.web_root = value;
     return Status::Ok();
   }
+  if (name == "catalog-dir") {
+    c.catalog_dir = value;
+    return Status::Ok();
+  }
   if (name == "io-threads") {
     return ParseInt(c.io_threads, value, source, 1, 64);
   }
@@ -114,13 +118,10 @@ std::string Config::EffectiveDatabaseUrl() const {
 
 Status ApplyEnvironment(Config& config, const std::function<const char*(const char*)>& getenv_fn) {
   static const std::pair<const char*, const char*> kVars[] = {
-      {"HUOJU_DATA_DIR", "data-dir"},
-      {"HUOJU_DATABASE_URL", "database-url"},
-      {"HUOJU_LISTEN", "listen"},
-      {"HUOJU_WEB_ROOT", "web-root"},
-      {"HUOJU_IO_THREADS", "io-threads"},
-      {"HUOJU_WORKERS", "workers"},
-      {"HUOJU_PASSWORD_COST", "password-cost"},
+      {"HUOJU_DATA_DIR", "data-dir"},       {"HUOJU_DATABASE_URL", "database-url"},
+      {"HUOJU_LISTEN", "listen"},           {"HUOJU_WEB_ROOT", "web-root"},
+      {"HUOJU_CATALOG_DIR", "catalog-dir"}, {"HUOJU_IO_THREADS", "io-threads"},
+      {"HUOJU_WORKERS", "workers"},         {"HUOJU_PASSWORD_COST", "password-cost"},
       {"HUOJU_LOG_FORMAT", "log-format"},
   };
   for (const auto& [var, name] : kVars) {

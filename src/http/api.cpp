@@ -3,6 +3,7 @@
 
 #include "huoju/http/input.hpp"
 #include "huoju/http/router.hpp"
+#include "src/http/filing_api.hpp"
 
 namespace huoju::http {
 namespace {
@@ -138,6 +139,7 @@ Router BuildApiRouter() {
   add(Method::kGet, "/api/v1/org/nodes/:id/children", true, Action::kViewOrg, OrgChildren, kFast);
   add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath, kFast);
   add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
+  AddFilingRoutes(r);
   return r;
 }
 

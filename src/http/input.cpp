@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "huoju/rules/engine.hpp"
+
 namespace huoju::http {
 namespace {
 
@@ -107,6 +109,89 @@ Result<int64_t> JsonBody::RequiredInt(const std::string& name, const std::string
     return Status::InvalidField(name, fmt::format("{}应为整数", label));
   }
   return it->get<int64_t>();
+}
+
+Result<std::string> JsonBody::OptionalText(const std::string& name, const std::string& label,
+                                           size_t max_chars) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return Status::InvalidField(name, fmt::format("{}应为文本", label));
+  }
+  const std::string& s = it->get_ref<const std::string&>();
+  auto len = Utf8Length(s);
+  if (!len) {
+    return Status::InvalidField(name, fmt::format("{}含有无效字符编码", label));
+  }
+  if (*len > max_chars) {
+    return Status::InvalidField(name, fmt::format("{}不能超过{}个字符", label, max_chars));
+  }
+  for (unsigned char c : s) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Status::InvalidField(name, fmt::format("{}含有控制字符", label));
+    }
+  }
+  return s;
+}
+
+Result<bool> JsonBody::RequiredBool(const std::string& name, const std::string& label) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || !it->is_boolean()) {
+    return Status::InvalidField(name, fmt::format("{}应为 true 或 false", label));
+  }
+  return it->get<bool>();
+}
+
+Result<std::optional<int>> JsonBody::OptionalDate(const std::string& name,
+                                                  const std::string& label) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    return std::optional<int>();
+  }
+  std::optional<int> days;
+  if (it->is_string()) {
+    days = rules::ParseDate(it->get_ref<const std::string&>());
+  }
+  if (!days) {
+    return Status::InvalidField(name, fmt::format("{}应为日期，格式 YYYY-MM-DD", label));
+  }
+  return days;
+}
+
+Result<nlohmann::json> JsonBody::OptionalObject(const std::string& name,
+                                                const std::string& label) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    return nlohmann::json::object();
+  }
+  if (!it->is_object()) {
+    return Status::InvalidField(name, fmt::format("{}应为对象", label));
+  }
+  return *it;
+}
+
+Result<std::vector<int64_t>> JsonBody::IdList(const std::string& name, const std::string& label,
+                                              size_t max) const {
+  auto it = json_.find(name);
+  if (it == json_.end() || !it->is_array() || it->empty() || it->size() > max) {
+    return Status::InvalidField(name, fmt::format("{}应为 1 到 {} 个编号的列表", label, max));
+  }
+  std::vector<int64_t> ids;
+  for (const auto& v : *it) {
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+      return Status::InvalidField(name, fmt::format("{}中的编号应为正整数", label));
+    }
+    ids.push_back(v.get<int64_t>());
+  }
+  return ids;
+}
+
+const nlohmann::json& JsonBody::Raw(const std::string& name) const {
+  static const nlohmann::json kNull;
+  auto it = json_.find(name);
+  return it == json_.end() ? kNull : *it;
 }
 
 Result<int64_t> PathId(const std::map<std::string, std::string>& params, const std::string& name) {

@@ -151,8 +151,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
     stream_.expires_after(server_.options.read_timeout);
+    // The header first: upload routes get a larger body limit before the body is read.
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t bytes) {
+    if (ec) {
+      return OnRead(ec, bytes);
+    }
+    const auto& msg = parser_->get();
+    std::string_view target(msg.target().data(), msg.target().size());
+    target = target.substr(0, target.find('?'));
+    if (msg.method() == bhttp::verb::post && IsUploadTarget(target)) {
+      parser_->body_limit(server_.options.max_upload_bytes);
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Connection::OnRead, shared_from_this()));
+  }
+
+  static bool IsUploadTarget(std::string_view path) {
+    auto ends_with = [&](std::string_view suffix) {
+      return path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix;
+    };
+    return path.rfind("/api/v1/", 0) == 0 && (ends_with("/scan") || ends_with("/import"));
   }
 
   void OnRead(beast::error_code ec, size_t /*bytes*/) {
@@ -167,9 +189,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
           fmt::format("请求头过大（上限 {} KiB）", server_.options.max_header_bytes / 1024)));
     }
     if (ec == bhttp::error::body_limit) {
-      return Reject(
-          Status(ErrorCode::kPayloadTooLarge,
-                 fmt::format("请求体过大（上限 {} KiB）", server_.options.max_body_bytes / 1024)));
+      const bool upload = parser_->is_header_done() &&
+                          parser_->get().method() == bhttp::verb::post &&
+                          IsUploadTarget(std::string_view(parser_->get().target().data(),
+                                                          parser_->get().target().size())
+                                             .substr(0, parser_->get().target().find('?')));
+      const size_t limit =
+          upload ? server_.options.max_upload_bytes : server_.options.max_body_bytes;
+      return Reject(Status(ErrorCode::kPayloadTooLarge,
+                           upload ? fmt::format("上传文件过大（上限 {} MB）", limit / 1024 / 1024)
+                                  : fmt::format("请求体过大（上限 {} KiB）", limit / 1024)));
     }
     if (ec) {
       if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {

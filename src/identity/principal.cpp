@@ -76,6 +76,16 @@ const char* ActionCode(Action action) {
       return "org.view";
     case Action::kCreateOrgNode:
       return "org.create";
+    case Action::kFillFiling:
+      return "filing.fill";
+    case Action::kViewFiling:
+      return "filing.view";
+    case Action::kReviewFiling:
+      return "filing.review";
+    case Action::kViewProgress:
+      return "filing.progress";
+    case Action::kManagePeriods:
+      return "period.manage";
   }
   return "unknown";
 }
@@ -89,6 +99,15 @@ bool RoleMay(Role role, Action action) {
       return true;
     case Action::kCreateOrgNode:
       return role == Role::kAdmin;
+    case Action::kFillFiling:
+      return role == Role::kFiller;
+    case Action::kViewFiling:
+      return role == Role::kFiller || role == Role::kReviewer || role == Role::kCenter;
+    case Action::kReviewFiling:
+    case Action::kViewProgress:
+      return role == Role::kReviewer || role == Role::kCenter;
+    case Action::kManagePeriods:
+      return role == Role::kCenter;
   }
   return false;
 }

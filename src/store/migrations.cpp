@@ -104,12 +104,108 @@ CREATE UNIQUE INDEX catalog_version_number ON catalog_version(year, version);
 CREATE UNIQUE INDEX catalog_version_content ON catalog_version(year, content_hash);
 )sql";
 
+// Survey periods, filings (one row per task: unit × form × period, with its current values),
+// every saved version, deadline extensions and signed scans. The history of state changes is
+// the audit log (object_type 'filing'), indexed here by object.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE survey_period (
+  id {{ID}},
+  form_code TEXT NOT NULL,
+  period_key TEXT NOT NULL,
+  catalog_year BIGINT NOT NULL,
+  catalog_version_id BIGINT NOT NULL REFERENCES catalog_version(id),
+  opens_on BIGINT NOT NULL,
+  due_on BIGINT NOT NULL,
+  review_due_on BIGINT NOT NULL,
+  expected BIGINT NOT NULL DEFAULT 0,
+  opened_by BIGINT NOT NULL,
+  opened_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX survey_period_key ON survey_period(form_code, period_key);
+
+CREATE TABLE filing (
+  id {{ID}},
+  period_id BIGINT NOT NULL REFERENCES survey_period(id),
+  form_code TEXT NOT NULL,
+  period_key TEXT NOT NULL,
+  unit_id BIGINT NOT NULL REFERENCES org_node(id),
+  unit_path TEXT {{BINARY}} NOT NULL,
+  state TEXT NOT NULL,
+  review_level BIGINT NOT NULL DEFAULT 0,
+  reviewed_since_submit BIGINT NOT NULL DEFAULT 0,
+  version BIGINT NOT NULL DEFAULT 0,
+  data_hash TEXT NOT NULL DEFAULT '',
+  values_json TEXT NOT NULL DEFAULT '{}',
+  failures_json TEXT NOT NULL DEFAULT '[]',
+  explanations_json TEXT NOT NULL DEFAULT '{}',
+  decisions_json TEXT NOT NULL DEFAULT '{}',
+  return_json TEXT NOT NULL DEFAULT 'null',
+  error_count BIGINT NOT NULL DEFAULT 0,
+  warning_count BIGINT NOT NULL DEFAULT 0,
+  size_value {{REAL}},
+  previous_size_value {{REAL}},
+  risk {{REAL}} NOT NULL DEFAULT 0,
+  submitted_version BIGINT NOT NULL DEFAULT 0,
+  returned_version BIGINT NOT NULL DEFAULT 0,
+  submitted_at BIGINT,
+  late BIGINT NOT NULL DEFAULT 0,
+  final_at BIGINT,
+  scan_version BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX filing_task ON filing(form_code, period_key, unit_id);
+CREATE INDEX filing_unit ON filing(unit_id, period_key);
+CREATE INDEX filing_queue ON filing(form_code, period_key, state, review_level, unit_path);
+CREATE INDEX filing_scope ON filing(form_code, period_key, unit_path);
+
+CREATE TABLE filing_version (
+  filing_id BIGINT NOT NULL REFERENCES filing(id),
+  version BIGINT NOT NULL,
+  values_json TEXT NOT NULL,
+  data_hash TEXT NOT NULL,
+  explanations_json TEXT NOT NULL,
+  failures_json TEXT NOT NULL,
+  created_by BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (filing_id, version)
+);
+
+CREATE TABLE deadline_extension (
+  id {{ID}},
+  period_id BIGINT NOT NULL REFERENCES survey_period(id),
+  org_node_id BIGINT NOT NULL REFERENCES org_node(id),
+  org_path TEXT {{BINARY}} NOT NULL,
+  due_on BIGINT NOT NULL,
+  review_due_on BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX deadline_extension_period ON deadline_extension(period_id);
+
+CREATE TABLE signed_scan (
+  id {{ID}},
+  filing_id BIGINT NOT NULL REFERENCES filing(id),
+  version BIGINT NOT NULL,
+  data_hash TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  content {{BLOB}} NOT NULL,
+  uploaded_by BIGINT NOT NULL,
+  uploaded_at BIGINT NOT NULL
+);
+CREATE INDEX signed_scan_filing ON signed_scan(filing_id, id);
+
+CREATE INDEX audit_log_object ON audit_log(object_type, object_id, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kAll = {
       {1, "org tree, accounts, sessions, audit log", kMigration1},
       {2, "published catalog versions", kMigration2},
+      {3, "survey periods, filings, versions, extensions, signed scans", kMigration3},
   };
   return kAll;
 }

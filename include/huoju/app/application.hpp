@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "huoju/app/catalog_registry.hpp"
+#include "huoju/app/filings.hpp"
 #include "huoju/core/clock.hpp"
 #include "huoju/core/config.hpp"
 #include "huoju/identity/accounts.hpp"
@@ -33,6 +35,9 @@ class Application {
   identity::SessionManager& sessions() { return *sessions_; }
   const Clock& clock() const { return clock_; }
   const org::Directory& directory() const { return *directory_; }
+  const CatalogRegistry& catalogs() const { return *catalogs_; }
+  /// The survey workflow (periods, filings, review, scans, progress).
+  Filings& filings() { return *filings_; }
 
   // --- org tree (docs/api.md "Org tree") ---
   Result<nlohmann::json> OrgScope(const identity::Principal& who);
@@ -48,13 +53,16 @@ class Application {
 
  private:
   Application(std::unique_ptr<store::Database> db, std::unique_ptr<identity::PasswordHasher> hasher,
-              std::unique_ptr<org::Directory> directory, const Clock& clock);
+              std::unique_ptr<org::Directory> directory, std::unique_ptr<CatalogRegistry> catalogs,
+              const Clock& clock);
 
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<identity::PasswordHasher> hasher_;
   std::unique_ptr<org::Directory> directory_;
+  std::unique_ptr<CatalogRegistry> catalogs_;
   const Clock& clock_;
   std::unique_ptr<identity::SessionManager> sessions_;
+  std::unique_ptr<Filings> filings_;
 };
 
 /// Page JSON: {"items": [...], "total", "offset", "limit"}.

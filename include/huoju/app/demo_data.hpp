@@ -42,3 +42,25 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
                                      const Clock& clock, const DemoOptions& options);
 
 }  // namespace huoju::app
+
+namespace huoju::app {
+
+class Application;
+
+struct DemoSurveySummary {
+  int64_t periods = 0;
+  int64_t tasks = 0;
+  int64_t history = 0;    ///< last year's final filings written
+  int64_t submitted = 0;  ///< this year's filings saved, audited and submitted
+};
+
+/// The survey part of the demo, on an application opened after GenerateDemoData (so its
+/// directory holds the tree): opens GQ-001 … GQ-005 for `year` (filling open from 30 days ago
+/// to 60 days ahead, review 30 days longer), writes last year's final GQ-002 of every
+/// enterprise (laid out by this year's catalog), and saves, audits and submits this year's
+/// GQ-002 of up to `submit` enterprises through the real workflow. Needs the catalog of
+/// `year`; Invalid without it.
+Result<DemoSurveySummary> GenerateDemoSurvey(Application& app, int year, int64_t submit,
+                                             uint64_t seed);
+
+}  // namespace huoju::app

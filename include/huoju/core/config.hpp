@@ -20,6 +20,7 @@ struct Config {
   std::string listen_host = "127.0.0.1";  ///< HUOJU_LISTEN / --listen (host:port)
   uint16_t listen_port = 8080;
   std::string web_root;                       ///< HUOJU_WEB_ROOT / --web-root (built SPA)
+  std::string catalog_dir = "catalog";        ///< HUOJU_CATALOG_DIR / --catalog-dir (years)
   int io_threads = 2;                         ///< HUOJU_IO_THREADS / --io-threads
   int worker_threads = 4;                     ///< HUOJU_WORKERS / --workers
   int max_queued = 1024;                      ///< requests waiting for a worker before 503

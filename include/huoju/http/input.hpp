@@ -34,6 +34,19 @@ class JsonBody {
   Result<std::string> OptionalString(const std::string& name, const std::string& label,
                                      size_t max_chars) const;
   Result<int64_t> RequiredInt(const std::string& name, const std::string& label) const;
+  /// Multi-line text (line breaks allowed, other control characters not); absent gives "".
+  Result<std::string> OptionalText(const std::string& name, const std::string& label,
+                                   size_t max_chars) const;
+  Result<bool> RequiredBool(const std::string& name, const std::string& label) const;
+  /// A "YYYY-MM-DD" date as days since 1970-01-01; absent or null gives nullopt.
+  Result<std::optional<int>> OptionalDate(const std::string& name, const std::string& label) const;
+  /// A JSON object (absent gives `{}`), checked for shape by the caller.
+  Result<nlohmann::json> OptionalObject(const std::string& name, const std::string& label) const;
+  /// An array of 1…max positive integer ids.
+  Result<std::vector<int64_t>> IdList(const std::string& name, const std::string& label,
+                                      size_t max) const;
+  /// The raw value (null when absent).
+  const nlohmann::json& Raw(const std::string& name) const;
 
  private:
   nlohmann::json json_;

@@ -28,6 +28,8 @@ struct ServerOptions {
   size_t max_header_bytes = 64 * 1024;
   size_t max_header_fields = 100;
   size_t max_body_bytes = 1024 * 1024;
+  /// Upload routes (POST …/scan, …/import): a larger body limit, set once the header is read.
+  size_t max_upload_bytes = 12 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds drain_timeout{20};
 };

@@ -44,6 +44,11 @@ enum class Action {
   kViewOwnAccount,  ///< me, logout
   kViewOrg,         ///< read org nodes, children, path, search
   kCreateOrgNode,   ///< add a node to the org tree
+  kFillFiling,      ///< see the own unit's tasks; save, submit, withdraw, print, upload scans
+  kViewFiling,      ///< read a filing, its history and versions (unit or reviewer in scope)
+  kReviewFiling,    ///< review queue, approve, return, reopen, judge explanations
+  kViewProgress,    ///< submission progress, non-filers, review materials of a scope
+  kManagePeriods,   ///< open periods, extend deadlines (Torch Center)
 };
 
 const char* ActionCode(Action action);

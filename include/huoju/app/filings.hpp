@@ -1,0 +1,163 @@
+// huoju/app/filings.hpp
+//
+// The survey workflow use cases (docs/api.md "Filings"): periods and tasks, filling with audit
+// on every save, submission, multi-level review with returns pinned to cells, reopening,
+// versions and history, printing and signed scans, progress and notifications. Every method
+// takes the caller's Principal and asks identity::Authorize() first; a filing outside the
+// caller's scope answers NotFound exactly like an absent one. Every state change and every
+// save writes the audit log in the same transaction. All methods block (store, audit engine,
+// PDF): call them from worker threads. Thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "huoju/app/catalog_registry.hpp"
+#include "huoju/core/clock.hpp"
+#include "huoju/filing/period.hpp"
+#include "huoju/identity/accounts.hpp"
+#include "huoju/identity/principal.hpp"
+#include "huoju/org/directory.hpp"
+#include "huoju/store/database.hpp"
+
+namespace huoju::app {
+
+struct OpenPeriodRequest {
+  std::string form_code;
+  std::string period;  ///< period key: 2024, 2024M03, …
+  /// Overrides of the catalog calendar (days since 1970-01-01); nullopt = the catalog's.
+  std::optional<int> opens_on, due_on, review_due_on;
+};
+
+struct ExtensionRequest {
+  int64_t period_id = 0;
+  int64_t org_node_id = 0;  ///< a region, zone or unit: every unit below it
+  std::optional<int> due_on, review_due_on;
+  std::string reason;
+};
+
+struct SaveRequest {
+  int64_t expected_version = 0;  ///< the version the editor started from
+  nlohmann::json values;         ///< the whole form: {"qc05_0": 1, "projects": [...]}
+  nlohmann::json explanations = nlohmann::json::object();  ///< rule id → text
+};
+
+struct ReturnPin {
+  std::string cell;
+  std::string message;
+};
+
+struct QueueQuery {
+  std::string form_code;  ///< empty: every form
+  std::string period;     ///< empty: every period
+  /// "waiting" (held at the caller's level, default), "all", or a state code.
+  std::string state = "waiting";
+  std::string unit_query;  ///< name contains
+  int64_t offset = 0;
+  int64_t limit = 50;
+};
+
+class Filings {
+ public:
+  Filings(store::Database& db, const org::Directory& directory, const CatalogRegistry& catalogs,
+          const Clock& clock);
+
+  // --- periods and deadlines (Torch Center) ---
+  /// Opens a period and creates the tasks of every active unit whose type files the form.
+  Result<nlohmann::json> OpenPeriod(const identity::Principal& who, const OpenPeriodRequest& req,
+                                    const identity::RequestOrigin& origin);
+  Result<nlohmann::json> ListPeriods(const identity::Principal& who);
+  Result<nlohmann::json> ExtendDeadline(const identity::Principal& who, const ExtensionRequest& req,
+                                        const identity::RequestOrigin& origin);
+
+  // --- the unit ---
+  /// The caller's unit's tasks, newest period first.
+  Result<nlohmann::json> MyTasks(const identity::Principal& who);
+  /// The form definition for rendering (sections, indicators, row tables, rules' messages).
+  Result<nlohmann::json> FormDefinition(const identity::Principal& who, int year,
+                                        const std::string& form_code);
+  /// Entries of a code list: children of `parent` (empty = top level) or matches of `query`.
+  Result<nlohmann::json> CodeListEntries(const identity::Principal& who, int year,
+                                         const std::string& list_id, const std::string& parent,
+                                         const std::string& query);
+  /// A filing with its values, audit results, explanations, return, deadlines and what the
+  /// caller may do with it (`can`).
+  Result<nlohmann::json> Get(const identity::Principal& who, int64_t filing_id);
+  /// Saves a new version when `expected_version` is current (else Conflict with the current
+  /// version in details, nothing written), audits it, stores the failures.
+  Result<nlohmann::json> Save(const identity::Principal& who, int64_t filing_id,
+                              const SaveRequest& req, const identity::RequestOrigin& origin);
+  /// Errors block; warnings need an explanation. Validation failure lists them in details.
+  Result<nlohmann::json> Submit(const identity::Principal& who, int64_t filing_id,
+                                int64_t expected_version, const identity::RequestOrigin& origin);
+  Result<nlohmann::json> Withdraw(const identity::Principal& who, int64_t filing_id,
+                                  const std::string& reason, const identity::RequestOrigin& origin);
+
+  // --- review ---
+  Result<nlohmann::json> Queue(const identity::Principal& who, const QueueQuery& query);
+  Result<nlohmann::json> Approve(const identity::Principal& who, int64_t filing_id,
+                                 int64_t expected_version, const std::string& comment,
+                                 const identity::RequestOrigin& origin);
+  /// Approves each filing on its own; the answer lists the outcome per id.
+  Result<nlohmann::json> ApproveMany(const identity::Principal& who,
+                                     const std::vector<int64_t>& filing_ids,
+                                     const identity::RequestOrigin& origin);
+  Result<nlohmann::json> Return(const identity::Principal& who, int64_t filing_id,
+                                int64_t expected_version, const std::string& reason,
+                                const std::vector<ReturnPin>& pins,
+                                const identity::RequestOrigin& origin);
+  Result<nlohmann::json> Reopen(const identity::Principal& who, int64_t filing_id,
+                                const std::string& reason, const identity::RequestOrigin& origin);
+  /// Accepts or rejects the unit's explanation of one warning rule.
+  Result<nlohmann::json> JudgeExplanation(const identity::Principal& who, int64_t filing_id,
+                                          const std::string& rule_id, bool accepted,
+                                          const std::string& comment,
+                                          const identity::RequestOrigin& origin);
+
+  // --- history ---
+  Result<nlohmann::json> History(const identity::Principal& who, int64_t filing_id);
+  /// Cell changes from version `from` to version `to` (0 = the current one; `from` 0 = the
+  /// version last returned, or the previous version).
+  Result<nlohmann::json> Diff(const identity::Principal& who, int64_t filing_id, int64_t from,
+                              int64_t to);
+
+  // --- printing and signed scans ---
+  struct File {
+    std::string content_type;
+    std::string file_name;
+    std::string bytes;
+  };
+  /// The PDF of the current version, with the QR code binding it to that version.
+  Result<File> Print(const identity::Principal& who, int64_t filing_id);
+  /// Stores a signed scan when its QR code names this filing's current version and hash.
+  Result<nlohmann::json> UploadScan(const identity::Principal& who, int64_t filing_id,
+                                    const std::string& bytes,
+                                    const identity::RequestOrigin& origin);
+  Result<File> Scan(const identity::Principal& who, int64_t filing_id);
+
+  // --- progress and notifications ---
+  /// Per child of `node_id` (default: the caller's scope): expected, submitted, approved at the
+  /// caller's level or beyond, final, returned, overdue, and rates.
+  Result<nlohmann::json> Progress(const identity::Principal& who, const std::string& form_code,
+                                  const std::string& period, int64_t node_id);
+  /// Units in scope that have not submitted, with contacts (a page).
+  Result<nlohmann::json> NonFilers(const identity::Principal& who, const std::string& form_code,
+                                   const std::string& period, int64_t node_id, int64_t offset,
+                                   int64_t limit);
+  /// What waits for the caller: tasks and returns (units), review queues (reviewers).
+  Result<nlohmann::json> Notifications(const identity::Principal& who);
+
+  /// The QR payload printed on a filing version: "HUOJU:F<id>:V<version>:<hash>".
+  static std::string ScanCode(int64_t filing_id, int64_t version, const std::string& hash);
+
+ private:
+  struct Impl;
+  store::Database& db_;
+  const org::Directory& directory_;
+  const CatalogRegistry& catalogs_;
+  const Clock& clock_;
+};
+
+}  // namespace huoju::app

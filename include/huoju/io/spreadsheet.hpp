@@ -1,0 +1,22 @@
+// huoju/io/spreadsheet.hpp
+//
+// Writing .xlsx workbooks (libxlsxwriter) and CSV for lists and summaries. Blocking: call from
+// worker threads. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "huoju/core/status.hpp"
+#include "huoju/io/print.hpp"
+
+namespace huoju::io {
+
+/// One-sheet .xlsx of `table`: title row, subtitle rows, a bold frozen header row, numbers as
+/// numbers in numeric columns (text that does not parse as a number stays text), column
+/// widths fit to content (CJK counted double).
+Result<std::string> WriteTableXlsx(const Table& table);
+
+/// RFC 4180 CSV of `table` (header and rows only), UTF-8 with BOM so Excel reads Chinese.
+std::string WriteTableCsv(const Table& table);
+
+}  // namespace huoju::io

@@ -1,0 +1,1845 @@
+// The survey workflow (include/huoju/app/filings.hpp). Reads and the audit run in a read
+// transaction; the write transaction re-checks the version it started from, so a concurrent
+// change is refused, never overwritten, and the writer is held only for the writes.
+#include "huoju/app/filings.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "huoju/core/hash.hpp"
+#include "huoju/filing/diff.hpp"
+#include "huoju/filing/workflow.hpp"
+#include "huoju/io/print.hpp"
+#include "huoju/io/scan.hpp"
+
+namespace huoju::app {
+
+using filing::FilingState;
+using identity::Action;
+using identity::Authorize;
+using identity::Principal;
+using identity::RequestOrigin;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxScanBytes = 10 * 1024 * 1024;
+constexpr size_t kMaxReasonChars = 500;
+constexpr size_t kMaxExplanationChars = 500;
+constexpr size_t kMaxPins = 100;
+constexpr size_t kMaxBatch = 500;
+
+size_t Utf8Chars(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    n += (c & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return n;
+}
+
+bool IsBlankText(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+Status CheckText(const std::string& field, const std::string& label, const std::string& text,
+                 size_t max_chars, bool required) {
+  if (required && IsBlankText(text)) {
+    return Status::InvalidField(field, label + "不能为空");
+  }
+  if (Utf8Chars(text) > max_chars) {
+    return Status::InvalidField(field, fmt::format("{}不能超过 {} 个字符", label, max_chars));
+  }
+  return Status::Ok();
+}
+
+std::string DateText(int days) {
+  return rules::FormatDate(days);
+}
+
+const Status& FilingNotFound() {
+  static const Status kStatus = Status::NotFound("报表不存在或不在您的管辖范围内");
+  return kStatus;
+}
+
+std::optional<double> OptionalDouble(const store::Rows& r, size_t row, size_t col) {
+  if (r.IsNull(row, col)) {
+    return std::nullopt;
+  }
+  return r.Double(row, col);
+}
+
+store::Value NullableDouble(std::optional<double> v) {
+  if (!v || !std::isfinite(*v)) {
+    return nullptr;
+  }
+  return *v;
+}
+
+json ParseStored(const std::string& text, json fallback) {
+  auto v = json::parse(text, nullptr, false);
+  return v.is_discarded() ? std::move(fallback) : v;
+}
+
+struct PeriodRow {
+  int64_t id = 0;
+  std::string form_code;
+  std::string period_key;
+  int catalog_year = 0;
+  int64_t catalog_version_id = 0;
+  int opens_on = 0;
+  int due_on = 0;
+  int review_due_on = 0;
+  int64_t expected = 0;
+  int64_t opened_at = 0;
+};
+
+constexpr const char* kPeriodColumns =
+    "id, form_code, period_key, catalog_year, catalog_version_id, opens_on, due_on, "
+    "review_due_on, expected, opened_at";
+
+PeriodRow ReadPeriod(const store::Rows& r, size_t i) {
+  PeriodRow p;
+  p.id = r.Int(i, 0);
+  p.form_code = r.Text(i, 1);
+  p.period_key = r.Text(i, 2);
+  p.catalog_year = static_cast<int>(r.Int(i, 3));
+  p.catalog_version_id = r.Int(i, 4);
+  p.opens_on = static_cast<int>(r.Int(i, 5));
+  p.due_on = static_cast<int>(r.Int(i, 6));
+  p.review_due_on = static_cast<int>(r.Int(i, 7));
+  p.expected = r.Int(i, 8);
+  p.opened_at = r.Int(i, 9);
+  return p;
+}
+
+struct FilingRow {
+  int64_t id = 0;
+  int64_t period_id = 0;
+  std::string form_code;
+  std::string period_key;
+  int64_t unit_id = 0;
+  std::string unit_path;
+  FilingState state = FilingState::kNotStarted;
+  size_t review_level = 0;
+  bool reviewed_since_submit = false;
+  int64_t version = 0;
+  std::string data_hash;
+  json values;
+  json failures;
+  json explanations;
+  json decisions;
+  json last_return;
+  int64_t error_count = 0;
+  int64_t warning_count = 0;
+  std::optional<double> size_value;
+  std::optional<double> previous_size_value;
+  double risk = 0;
+  int64_t submitted_version = 0;
+  int64_t returned_version = 0;
+  std::optional<int64_t> submitted_at;
+  bool late = false;
+  std::optional<int64_t> final_at;
+  int64_t scan_version = 0;
+  int64_t updated_at = 0;
+};
+
+constexpr const char* kFilingColumns =
+    "id, period_id, form_code, period_key, unit_id, unit_path, state, review_level, "
+    "reviewed_since_submit, version, data_hash, values_json, failures_json, explanations_json, "
+    "decisions_json, return_json, error_count, warning_count, size_value, previous_size_value, "
+    "risk, submitted_version, returned_version, submitted_at, late, final_at, scan_version, "
+    "updated_at";
+
+FilingRow ReadFiling(const store::Rows& r, size_t i) {
+  FilingRow f;
+  f.id = r.Int(i, 0);
+  f.period_id = r.Int(i, 1);
+  f.form_code = r.Text(i, 2);
+  f.period_key = r.Text(i, 3);
+  f.unit_id = r.Int(i, 4);
+  f.unit_path = r.Text(i, 5);
+  f.state = filing::ParseState(r.Text(i, 6)).value_or(FilingState::kNotStarted);
+  f.review_level = static_cast<size_t>(r.Int(i, 7));
+  f.reviewed_since_submit = r.Int(i, 8) != 0;
+  f.version = r.Int(i, 9);
+  f.data_hash = r.Text(i, 10);
+  f.values = ParseStored(r.Text(i, 11), json::object());
+  f.failures = ParseStored(r.Text(i, 12), json::array());
+  f.explanations = ParseStored(r.Text(i, 13), json::object());
+  f.decisions = ParseStored(r.Text(i, 14), json::object());
+  f.last_return = ParseStored(r.Text(i, 15), nullptr);
+  f.error_count = r.Int(i, 16);
+  f.warning_count = r.Int(i, 17);
+  f.size_value = OptionalDouble(r, i, 18);
+  f.previous_size_value = OptionalDouble(r, i, 19);
+  f.risk = r.Double(i, 20);
+  f.submitted_version = r.Int(i, 21);
+  f.returned_version = r.Int(i, 22);
+  if (!r.IsNull(i, 23)) {
+    f.submitted_at = r.Int(i, 23);
+  }
+  f.late = r.Int(i, 24) != 0;
+  if (!r.IsNull(i, 25)) {
+    f.final_at = r.Int(i, 25);
+  }
+  f.scan_version = r.Int(i, 26);
+  f.updated_at = r.Int(i, 27);
+  return f;
+}
+
+Result<FilingRow> LoadFiling(store::Session& s, int64_t id) {
+  HUOJU_ASSIGN_OR_RETURN(
+      auto rows, s.Query(fmt::format("SELECT {} FROM filing WHERE id = ?", kFilingColumns), {id}));
+  if (rows.empty()) {
+    return FilingNotFound();
+  }
+  return ReadFiling(rows, 0);
+}
+
+Result<PeriodRow> LoadPeriod(store::Session& s, int64_t id) {
+  HUOJU_ASSIGN_OR_RETURN(
+      auto rows,
+      s.Query(fmt::format("SELECT {} FROM survey_period WHERE id = ?", kPeriodColumns), {id}));
+  if (rows.empty()) {
+    return Status::NotFound("报告期不存在");
+  }
+  return ReadPeriod(rows, 0);
+}
+
+// Path range of a subtree: every path with the prefix `path` ("/1/5/") lies in
+// [path, path with its final '/' raised to '0').
+std::pair<std::string, std::string> SubtreeRange(const std::string& path) {
+  std::string upper = path;
+  if (!upper.empty()) {
+    upper.back() = static_cast<char>(upper.back() + 1);
+  }
+  return {path, upper};
+}
+
+std::string ShortHash(const std::string& hash) {
+  return hash.substr(0, 12);
+}
+
+json FailuresToJson(const std::vector<rules::Failure>& failures) {
+  json out = json::array();
+  for (const auto& f : failures) {
+    out.push_back({{"rule_id", f.rule_id},
+                   {"severity", f.severity == catalog::Severity::kError ? "error" : "warning"},
+                   {"message", f.message},
+                   {"cells", f.cells}});
+  }
+  return out;
+}
+
+// Warning rules of `failures` without a written explanation.
+std::vector<std::string> UnexplainedWarnings(const json& failures, const json& explanations) {
+  std::set<std::string> out;
+  for (const auto& f : failures) {
+    if (f.value("severity", "") != "warning") {
+      continue;
+    }
+    const std::string id = f.value("rule_id", "");
+    auto it = explanations.find(id);
+    if (it == explanations.end() || !it->is_string() ||
+        IsBlankText(it->get_ref<const std::string&>())) {
+      out.insert(id);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+// The indicator that measures a unit's size for the risk order: the first required number.
+const catalog::Indicator* SizeIndicator(const catalog::Form& form) {
+  for (const auto& ind : form.indicators) {
+    if (ind.required && ind.type.IsNumber() && ind.type.kind != catalog::ValueType::kYear) {
+      return &ind;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<double> NumberOf(const json& values, const std::string& code) {
+  if (!values.is_object()) {
+    return std::nullopt;
+  }
+  auto it = values.find(code);
+  if (it == values.end()) {
+    return std::nullopt;
+  }
+  if (it->is_number()) {
+    return it->get<double>();
+  }
+  if (it->is_string()) {
+    char* end = nullptr;
+    const auto& s = it->get_ref<const std::string&>();
+    double d = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end == s.c_str() + s.size()) {
+      return d;
+    }
+  }
+  return std::nullopt;
+}
+
+// A cell named by a return pin must exist on the form: "code" or "table[row].col" or
+// "table[row]".
+bool IsCellOf(const catalog::Form& form, const std::string& cell) {
+  if (form.FindIndicator(cell) != nullptr) {
+    return true;
+  }
+  const size_t open = cell.find('[');
+  const size_t close = cell.find(']');
+  if (open == std::string::npos || close == std::string::npos || close < open + 2) {
+    return false;
+  }
+  const auto* table = form.FindRowTable(cell.substr(0, open));
+  if (table == nullptr) {
+    return false;
+  }
+  const std::string row = cell.substr(open + 1, close - open - 1);
+  if (row.find_first_not_of("0123456789") != std::string::npos || row.size() > 6) {
+    return false;
+  }
+  if (close + 1 == cell.size()) {
+    return true;
+  }
+  return cell[close + 1] == '.' && table->FindColumn(cell.substr(close + 2)) != nullptr;
+}
+
+store::AuditEntry FilingAudit(const Principal& who, const RequestOrigin& origin,
+                              const std::string& action, int64_t filing_id, int64_t unit_id,
+                              json detail) {
+  store::AuditEntry e;
+  e.actor_account_id = who.account_id;
+  e.action = action;
+  e.object_type = "filing";
+  e.object_id = std::to_string(filing_id);
+  e.org_node_id = unit_id;
+  e.client_address = origin.client_address;
+  e.request_id = origin.request_id;
+  e.detail = std::move(detail);
+  return e;
+}
+
+}  // namespace
+
+// Everything a use case needs to know about one filing, loaded in one read.
+struct Filings::Impl {
+  struct Loaded {
+    FilingRow f;
+    PeriodRow p;
+    const CatalogYear* catalog = nullptr;
+    const catalog::Form* form = nullptr;
+    filing::PeriodKey key;
+    org::OrgNode unit;
+    int due_on = 0;         ///< after extensions
+    int review_due_on = 0;  ///< after extensions
+  };
+
+  static Result<Loaded> Load(Filings& self, store::Session& s, const Principal& who,
+                             int64_t filing_id, Action action) {
+    Loaded l;
+    HUOJU_ASSIGN_OR_RETURN(l.f, LoadFiling(s, filing_id));
+    auto unit = self.directory_.Get(l.f.unit_id);
+    if (!unit) {
+      return FilingNotFound();
+    }
+    l.unit = std::move(*unit);
+    Status st = Authorize(who, action, &l.unit);
+    if (st.code() == ErrorCode::kNotFound) {
+      return FilingNotFound();
+    }
+    HUOJU_RETURN_IF_ERROR(st);
+    HUOJU_ASSIGN_OR_RETURN(l.p, LoadPeriod(s, l.f.period_id));
+    l.catalog = self.catalogs_.Year(l.p.catalog_year);
+    l.form = l.catalog == nullptr ? nullptr : l.catalog->catalog().FindForm(l.f.form_code);
+    if (l.form == nullptr) {
+      return Status::Unavailable(
+          fmt::format("{}年度报表目录未加载，无法处理报表 {}", l.p.catalog_year, l.f.form_code));
+    }
+    HUOJU_ASSIGN_OR_RETURN(l.key, filing::PeriodKey::Parse(l.f.period_key, *l.form));
+    l.due_on = l.p.due_on;
+    l.review_due_on = l.p.review_due_on;
+    HUOJU_ASSIGN_OR_RETURN(auto ext,
+                           s.Query("SELECT org_path, due_on, review_due_on FROM deadline_extension "
+                                   "WHERE period_id = ?",
+                                   {l.p.id}));
+    for (size_t i = 0; i < ext.size(); ++i) {
+      if (l.unit.path.rfind(ext.Text(i, 0), 0) == 0) {
+        l.due_on = std::max(l.due_on, static_cast<int>(ext.Int(i, 1)));
+        l.review_due_on = std::max(l.review_due_on, static_cast<int>(ext.Int(i, 2)));
+      }
+    }
+    return l;
+  }
+
+  static filing::FilingStatus StatusOf(const Loaded& l, int today) {
+    filing::FilingStatus st;
+    st.state = l.f.state;
+    st.review_level = l.f.review_level;
+    st.reviewed_at_level0 = l.f.reviewed_since_submit;
+    st.period_started = today >= l.p.opens_on;
+    st.filling_open = today <= l.due_on;
+    st.review_open = today <= l.review_due_on;
+    return st;
+  }
+
+  // The unit's filings of one period key as audit input; `skip_form` is left out.
+  static Result<rules::UnitPeriodData> UnitData(store::Session& s,
+                                                const rules::CompiledCatalog& compiled,
+                                                int64_t unit_id, const std::string& period_key,
+                                                const std::string& skip_form) {
+    rules::UnitPeriodData data(compiled);
+    HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT form_code, values_json FROM filing WHERE "
+                                              "unit_id = ? AND period_key = ? AND version > 0",
+                                              {unit_id, period_key}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const std::string form = rows.Text(i, 0);
+      if (form == skip_form || compiled.FormIndex(form) < 0) {
+        continue;
+      }
+      // Stored values were valid when saved; a value a newer catalog no longer accepts just
+      // stays blank for cross-form rules.
+      (void)data.SetForm(form, ParseStored(rows.Text(i, 1), json::object()));
+    }
+    return data;
+  }
+
+  struct AuditOutcome {
+    json failures = json::array();
+    int64_t errors = 0;
+    int64_t warnings = 0;
+    std::optional<double> size;
+    std::optional<double> previous_size;
+    double risk = 0;
+  };
+
+  // Validates `values` against the form and runs every rule with the unit's other forms of
+  // the period and last year's filings.
+  static Result<AuditOutcome> Audit(const Filings& self, store::Session& s, const Loaded& l,
+                                    const json& values) {
+    const auto& compiled = *l.catalog->compiled;
+    HUOJU_ASSIGN_OR_RETURN(auto current,
+                           UnitData(s, compiled, l.f.unit_id, l.f.period_key, l.f.form_code));
+    HUOJU_RETURN_IF_ERROR(current.SetForm(l.f.form_code, values));
+    const filing::PeriodKey prev_key = l.key.PreviousYear();
+    // Last year's data is laid out by last year's catalog when the server has it (the
+    // registry compiled this year against it); else by this year's layout.
+    const CatalogYear* prev_catalog = l.catalog->catalog().previous_year == prev_key.year
+                                          ? self.catalogs_.Year(prev_key.year)
+                                          : nullptr;
+    const rules::CompiledCatalog& prev_compiled =
+        prev_catalog != nullptr ? *prev_catalog->compiled : compiled;
+    HUOJU_ASSIGN_OR_RETURN(auto previous,
+                           UnitData(s, prev_compiled, l.f.unit_id, prev_key.ToString(), ""));
+    std::vector<rules::Failure> failures;
+    compiled.Evaluate(compiled.FormIndex(l.f.form_code), current, &previous, l.key.Info(),
+                      &failures);
+    AuditOutcome out;
+    out.failures = FailuresToJson(failures);
+    for (const auto& f : failures) {
+      (f.severity == catalog::Severity::kError ? out.errors : out.warnings) += 1;
+    }
+    if (const auto* size = SizeIndicator(*l.form)) {
+      out.size = NumberOf(values, size->code);
+      HUOJU_ASSIGN_OR_RETURN(
+          auto prev_rows,
+          s.Query("SELECT values_json FROM filing WHERE unit_id = ? AND form_code = ? AND "
+                  "period_key = ? AND version > 0",
+                  {l.f.unit_id, l.f.form_code, prev_key.ToString()}));
+      if (!prev_rows.empty()) {
+        out.previous_size = NumberOf(ParseStored(prev_rows.Text(0, 0), json::object()), size->code);
+      }
+    }
+    out.risk = filing::RiskScore(out.size.value_or(0), out.previous_size.value_or(NAN),
+                                 static_cast<int>(out.warnings), static_cast<int>(out.errors));
+    return out;
+  }
+
+  // Re-reads the filing inside the write transaction and checks nothing moved under us.
+  static Result<FilingRow> Recheck(store::Session& s, const FilingRow& seen,
+                                   int64_t expected_version) {
+    HUOJU_ASSIGN_OR_RETURN(auto now, LoadFiling(s, seen.id));
+    if (now.version != expected_version) {
+      return Status(ErrorCode::kConflict,
+                    fmt::format("报表已被他人修改（当前为第 {} 版，您打开的是第 {} 版），"
+                                "您的修改未保存。请刷新后在最新版本上修改",
+                                now.version, expected_version),
+                    json{{"current_version", now.version}});
+    }
+    if (now.state != seen.state || now.review_level != seen.review_level) {
+      return Status(ErrorCode::kConflict, "报表状态已被他人改变，请刷新后重试",
+                    json{{"state", filing::StateCode(now.state)}});
+    }
+    return now;
+  }
+
+  static json Deadlines(const Loaded& l, int today) {
+    return {{"opens_on", DateText(l.p.opens_on)},
+            {"due_on", DateText(l.due_on)},
+            {"review_due_on", DateText(l.review_due_on)},
+            {"catalog_due_on", DateText(l.p.due_on)},
+            {"extended", l.due_on != l.p.due_on || l.review_due_on != l.p.review_due_on},
+            {"days_left", l.due_on - today},
+            {"filling_open", today >= l.p.opens_on && today <= l.due_on},
+            {"review_open", today <= l.review_due_on}};
+  }
+
+  static json Chain(const catalog::Form& form) {
+    json chain = json::array();
+    for (const auto& level : form.review_chain) {
+      chain.push_back({{"level", level}, {"name", filing::LevelName(level)}});
+    }
+    return chain;
+  }
+
+  static std::string HolderName(const FilingRow& f, const catalog::Form& form) {
+    if (f.state == FilingState::kSubmitted && f.review_level < form.review_chain.size()) {
+      return std::string(filing::LevelName(form.review_chain[f.review_level])) + "审核中";
+    }
+    return filing::StateName(f.state);
+  }
+
+  static bool ScanRequired(const catalog::Form& form, const FilingRow& f) {
+    if (form.signed_scan == "required") {
+      return true;
+    }
+    if (form.signed_scan != "required_if") {
+      return false;
+    }
+    // The catalog's condition is a rule expression; the common form "code >= number" is
+    // decided here so the page can say so before printing.
+    const std::string& when = form.signed_scan_when;
+    const size_t ge = when.find(">=");
+    if (ge == std::string::npos) {
+      return true;
+    }
+    std::string code = when.substr(0, ge);
+    code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
+    const double limit = std::strtod(when.c_str() + ge + 2, nullptr);
+    auto v = NumberOf(f.values, code);
+    return v && *v >= limit;
+  }
+
+  static json Summary(const FilingRow& f, const catalog::Form& form, const org::OrgNode& unit) {
+    json j = {{"id", f.id},
+              {"form_code", f.form_code},
+              {"form_title", form.title},
+              {"period", f.period_key},
+              {"unit", {{"id", unit.id}, {"name", unit.name}, {"uscc", unit.uscc}}},
+              {"state", filing::StateCode(f.state)},
+              {"state_name", HolderName(f, form)},
+              {"review_level", f.review_level},
+              {"version", f.version},
+              {"error_count", f.error_count},
+              {"warning_count", f.warning_count},
+              {"late", f.late},
+              {"resubmitted", f.returned_version > 0},
+              {"risk", std::round(f.risk * 100) / 100},
+              {"updated_at", FormatIsoUtc(f.updated_at)}};
+    j["size"] = f.size_value ? json(*f.size_value) : json();
+    j["previous_size"] = f.previous_size_value ? json(*f.previous_size_value) : json();
+    if (f.size_value && f.previous_size_value && *f.previous_size_value != 0) {
+      j["change_pct"] =
+          std::round((*f.size_value / *f.previous_size_value - 1) * 1000) / 10;  // one decimal
+    } else {
+      j["change_pct"] = nullptr;
+    }
+    j["submitted_at"] = f.submitted_at ? json(FormatIsoUtc(*f.submitted_at)) : json();
+    return j;
+  }
+};
+
+Filings::Filings(store::Database& db, const org::Directory& directory,
+                 const CatalogRegistry& catalogs, const Clock& clock)
+    : db_(db), directory_(directory), catalogs_(catalogs), clock_(clock) {}
+
+std::string Filings::ScanCode(int64_t filing_id, int64_t version, const std::string& hash) {
+  return fmt::format("HUOJU:F{}:V{}:{}", filing_id, version, ShortHash(hash));
+}
+
+// ---------------------------------------------------------------- periods and deadlines
+
+Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& req,
+                                 const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kManagePeriods, nullptr));
+  if (req.period.size() < 4) {
+    return Status::InvalidField("period", "报告期无效，应如 2024、2024M03");
+  }
+  const int year = std::atoi(req.period.substr(0, 4).c_str());
+  const CatalogYear* cy = catalogs_.ForPeriodYear(year);
+  const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(req.form_code);
+  if (form == nullptr) {
+    return Status::InvalidField(
+        "form_code", fmt::format("报表目录中没有表号“{}”（{}年度）", req.form_code, year));
+  }
+  HUOJU_ASSIGN_OR_RETURN(auto key, filing::PeriodKey::Parse(req.period, *form));
+  filing::Deadlines d = filing::CatalogDeadlines(form->calendar, key);
+  d.opens_on = req.opens_on.value_or(d.opens_on);
+  d.due_on = req.due_on.value_or(d.due_on);
+  d.review_due_on = req.review_due_on.value_or(d.review_due_on);
+  if (d.due_on < d.opens_on) {
+    return Status::InvalidField("due_on", "填报截止日期不能早于开始日期");
+  }
+  if (d.review_due_on < d.due_on) {
+    return Status::InvalidField("review_due_on", "审核截止日期不能早于填报截止日期");
+  }
+  // Which org nodes file this form: units by their type, zones, registration bodies.
+  std::vector<std::string> unit_types;
+  bool zones = false;
+  bool registries = false;
+  for (const auto& f : form->filers) {
+    if (f == "zone") {
+      zones = true;
+    } else if (f == "registry") {
+      registries = true;
+    } else {
+      unit_types.push_back(f);
+    }
+  }
+  std::string where;
+  store::Params params;
+  const int64_t now = clock_.NowMillis();
+  int64_t period_id = 0;
+  int64_t expected = 0;
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto exists,
+                           s.Query("SELECT id FROM survey_period WHERE form_code = ? AND "
+                                   "period_key = ?",
+                                   {form->code, key.ToString()}));
+    if (!exists.empty()) {
+      return Status::Conflict(
+          fmt::format("{} {} 报告期已开启，不能重复开启", form->code, key.Label()));
+    }
+    HUOJU_ASSIGN_OR_RETURN(
+        auto inserted,
+        s.Query("INSERT INTO survey_period (form_code, period_key, catalog_year, "
+                "catalog_version_id, opens_on, due_on, review_due_on, opened_by, opened_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                {form->code, key.ToString(), static_cast<int64_t>(cy->year), cy->version_id,
+                 static_cast<int64_t>(d.opens_on), static_cast<int64_t>(d.due_on),
+                 static_cast<int64_t>(d.review_due_on), who.account_id, now}));
+    period_id = inserted.Int(0, 0);
+    std::string sql =
+        "INSERT INTO filing (period_id, form_code, period_key, unit_id, unit_path, state, "
+        "updated_at) SELECT ?, ?, ?, id, path, 'not_started', ? FROM org_node WHERE "
+        "status = 'active' AND (";
+    store::Params p = {period_id, form->code, key.ToString(), now};
+    std::vector<std::string> terms;
+    if (!unit_types.empty()) {
+      std::string in;
+      for (const auto& t : unit_types) {
+        in += in.empty() ? "?" : ", ?";
+        p.emplace_back(t);
+      }
+      terms.push_back("(kind = 'unit' AND unit_type IN (" + in + "))");
+    }
+    if (zones) {
+      terms.emplace_back("kind = 'zone'");
+    }
+    if (registries) {
+      terms.emplace_back("kind = 'registry'");
+    }
+    if (terms.empty()) {
+      terms.emplace_back("1 = 0");
+    }
+    for (size_t i = 0; i < terms.size(); ++i) {
+      sql += (i ? " OR " : "") + terms[i];
+    }
+    sql += ")";
+    HUOJU_ASSIGN_OR_RETURN(expected, s.Execute(sql, p));
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE survey_period SET expected = ? WHERE id = ?", {expected, period_id})
+            .status());
+    store::AuditEntry e;
+    e.actor_account_id = who.account_id;
+    e.action = "period.open";
+    e.object_type = "survey_period";
+    e.object_id = std::to_string(period_id);
+    e.org_node_id = who.scope.id;
+    e.client_address = origin.client_address;
+    e.request_id = origin.request_id;
+    e.detail = {{"form_code", form->code},
+                {"period", key.ToString()},
+                {"due_on", DateText(d.due_on)},
+                {"tasks", expected}};
+    return s.AppendAudit(e, now);
+  }));
+  return json{{"id", period_id},
+              {"form_code", form->code},
+              {"period", key.ToString()},
+              {"period_label", key.Label()},
+              {"opens_on", DateText(d.opens_on)},
+              {"due_on", DateText(d.due_on)},
+              {"review_due_on", DateText(d.review_due_on)},
+              {"tasks", expected}};
+}
+
+Result<json> Filings::ListPeriods(const Principal& who) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, nullptr));
+  json items = json::array();
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows, s.Query(fmt::format("SELECT {} FROM survey_period ORDER BY period_key DESC, "
+                                       "form_code",
+                                       kPeriodColumns)));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      PeriodRow p = ReadPeriod(rows, i);
+      const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+      const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(p.form_code);
+      std::string label = p.period_key;
+      if (form != nullptr) {
+        if (auto k = filing::PeriodKey::Parse(p.period_key, *form); k.ok()) {
+          label = k->Label();
+        }
+      }
+      items.push_back({{"id", p.id},
+                       {"form_code", p.form_code},
+                       {"form_title", form == nullptr ? "" : form->title},
+                       {"period", p.period_key},
+                       {"period_label", label},
+                       {"catalog_year", p.catalog_year},
+                       {"opens_on", DateText(p.opens_on)},
+                       {"due_on", DateText(p.due_on)},
+                       {"review_due_on", DateText(p.review_due_on)},
+                       {"expected", p.expected},
+                       {"review_chain", form == nullptr ? json::array() : Impl::Chain(*form)}});
+    }
+    return Status::Ok();
+  }));
+  return json{{"items", std::move(items)}};
+}
+
+Result<json> Filings::ExtendDeadline(const Principal& who, const ExtensionRequest& req,
+                                     const RequestOrigin& origin) {
+  auto node = directory_.Get(req.org_node_id);
+  if (!node) {
+    return Status::InvalidField("org_node_id", "机构不存在");
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kManagePeriods, &*node));
+  HUOJU_RETURN_IF_ERROR(CheckText("reason", "延期原因", req.reason, kMaxReasonChars, true));
+  if (!req.due_on && !req.review_due_on) {
+    return Status::InvalidField("due_on", "请填写新的填报截止日期或审核截止日期");
+  }
+  json out;
+  const int64_t now = clock_.NowMillis();
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto p, LoadPeriod(s, req.period_id));
+    const int due = req.due_on.value_or(p.due_on);
+    const int review = req.review_due_on.value_or(std::max(p.review_due_on, due));
+    if (due < p.due_on || review < p.review_due_on) {
+      return Status::InvalidField(req.due_on && due < p.due_on ? "due_on" : "review_due_on",
+                                  "延期后的日期不能早于原截止日期");
+    }
+    if (review < due) {
+      return Status::InvalidField("review_due_on", "审核截止日期不能早于填报截止日期");
+    }
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("INSERT INTO deadline_extension (period_id, org_node_id, org_path, due_on, "
+                "review_due_on, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                {p.id, node->id, node->path, static_cast<int64_t>(due),
+                 static_cast<int64_t>(review), req.reason, who.account_id, now}));
+    out = {{"id", rows.Int(0, 0)},
+           {"period_id", p.id},
+           {"org_node", {{"id", node->id}, {"name", node->name}}},
+           {"due_on", DateText(due)},
+           {"review_due_on", DateText(review)},
+           {"reason", req.reason}};
+    store::AuditEntry e;
+    e.actor_account_id = who.account_id;
+    e.action = "period.extend";
+    e.object_type = "survey_period";
+    e.object_id = std::to_string(p.id);
+    e.org_node_id = node->id;
+    e.client_address = origin.client_address;
+    e.request_id = origin.request_id;
+    e.detail = out;
+    return s.AppendAudit(e, now);
+  }));
+  return out;
+}
+
+// ---------------------------------------------------------------- the unit
+
+Result<json> Filings::MyTasks(const Principal& who) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kFillFiling, &who.scope));
+  json items = json::array();
+  const int today = filing::BeijingDay(clock_.NowMillis());
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto rows,
+                           s.Query(fmt::format("SELECT {} FROM filing WHERE unit_id = ? ORDER BY "
+                                               "period_key DESC, form_code",
+                                               kFilingColumns),
+                                   {who.scope.id}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      FilingRow f = ReadFiling(rows, i);
+      HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, f.id, Action::kFillFiling));
+      json j = Impl::Summary(l.f, *l.form, l.unit);
+      j["period_label"] = l.key.Label();
+      j["deadlines"] = Impl::Deadlines(l, today);
+      j["overdue"] = (l.f.state == FilingState::kNotStarted || l.f.state == FilingState::kDraft ||
+                      l.f.state == FilingState::kReturned) &&
+                     today > l.due_on;
+      j["return"] = l.f.last_return;
+      items.push_back(std::move(j));
+    }
+    return Status::Ok();
+  }));
+  return json{{"items", std::move(items)}};
+}
+
+namespace {
+
+json TypeJson(const catalog::IndicatorType& t) {
+  static constexpr const char* kKinds[] = {"int",  "decimal", "percent", "year",       "text",
+                                           "date", "bool",    "code",    "multi_code", "file"};
+  json j = {{"kind", kKinds[static_cast<int>(t.kind)]}};
+  if (t.kind == catalog::ValueType::kDecimal || t.kind == catalog::ValueType::kPercent) {
+    j["scale"] = t.scale;
+  }
+  if (t.max_chars > 0) {
+    j["max_chars"] = t.max_chars;
+  }
+  if (!t.code_list.empty()) {
+    j["code_list"] = t.code_list;
+  }
+  if (t.max_selected > 0) {
+    j["max_selected"] = t.max_selected;
+  }
+  return j;
+}
+
+}  // namespace
+
+Result<json> Filings::FormDefinition(const Principal& who, int year, const std::string& form_code) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewFiling, nullptr));
+  const CatalogYear* cy = catalogs_.Year(year);
+  const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_code);
+  if (form == nullptr) {
+    return Status::NotFound(fmt::format("{}年度报表目录中没有表号“{}”", year, form_code));
+  }
+  json sections = json::array();
+  for (const auto& sec : form->sections) {
+    json inds = json::array();
+    for (const auto& code : sec.indicators) {
+      const auto* ind = form->FindIndicator(code);
+      if (ind == nullptr) {
+        continue;
+      }
+      json j = {{"code", ind->code},           {"name", ind->name},     {"unit", ind->unit},
+                {"type", TypeJson(ind->type)}, {"parent", ind->parent}, {"required", ind->required},
+                {"formula", ind->formula}};
+      if (ind->min) {
+        j["min"] = *ind->min;
+      }
+      if (ind->max) {
+        j["max"] = *ind->max;
+      }
+      j["negative_allowed"] = ind->negative_allowed;
+      inds.push_back(std::move(j));
+    }
+    sections.push_back({{"title", sec.title}, {"indicators", std::move(inds)}});
+  }
+  json tables = json::array();
+  for (const auto& t : form->row_tables) {
+    json cols = json::array();
+    for (const auto& c : t.columns) {
+      cols.push_back({{"code", c.code},
+                      {"name", c.name},
+                      {"unit", c.unit},
+                      {"type", TypeJson(c.type)},
+                      {"required", c.required}});
+    }
+    tables.push_back({{"code", t.code},
+                      {"title", t.title},
+                      {"min_rows", t.min_rows},
+                      {"max_rows", t.max_rows},
+                      {"columns", std::move(cols)}});
+  }
+  json prefill = json::array();
+  for (const auto& p : form->prefill) {
+    prefill.push_back({{"indicator", p.indicator}, {"from", p.from}});
+  }
+  return json{{"code", form->code},
+              {"year", year},
+              {"title", form->title},
+              {"category", form->category},
+              {"provisional", form->provisional},
+              {"signed_scan", form->signed_scan},
+              {"review_chain", Impl::Chain(*form)},
+              {"sections", std::move(sections)},
+              {"row_tables", std::move(tables)},
+              {"prefill", std::move(prefill)}};
+}
+
+Result<json> Filings::CodeListEntries(const Principal& who, int year, const std::string& list_id,
+                                      const std::string& parent, const std::string& query) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, nullptr));
+  const CatalogYear* cy = catalogs_.Year(year);
+  const CodeList* list = cy == nullptr ? nullptr : cy->catalog().FindCodeList(list_id);
+  if (list == nullptr) {
+    return Status::NotFound(fmt::format("代码表“{}”不存在", list_id));
+  }
+  json items = json::array();
+  constexpr size_t kMaxItems = 200;
+  auto add = [&](const Code& e) {
+    items.push_back({{"code", e.code},
+                     {"name", e.name},
+                     {"level", e.level},
+                     {"parent", e.parent},
+                     {"has_children", !list->Children(e.code).empty()}});
+  };
+  if (!query.empty()) {
+    for (const auto& e : list->all()) {
+      if (items.size() >= kMaxItems) {
+        break;
+      }
+      if (e.code.rfind(query, 0) == 0 || e.name.find(query) != std::string::npos) {
+        add(e);
+      }
+    }
+  } else {
+    for (const Code* e : list->Children(parent)) {
+      if (items.size() >= kMaxItems) {
+        break;
+      }
+      add(*e);
+    }
+  }
+  return json{{"id", list_id}, {"items", std::move(items)}};
+}
+
+Result<json> Filings::Get(const Principal& who, int64_t filing_id) {
+  json out;
+  const int today = filing::BeijingDay(clock_.NowMillis());
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kViewFiling));
+    out = Impl::Summary(l.f, *l.form, l.unit);
+    out["period_label"] = l.key.Label();
+    out["catalog_year"] = l.p.catalog_year;
+    out["review_chain"] = Impl::Chain(*l.form);
+    out["deadlines"] = Impl::Deadlines(l, today);
+    out["values"] = l.f.values;
+    out["data_hash"] = ShortHash(l.f.data_hash);
+    out["failures"] = l.f.failures;
+    out["explanations"] = l.f.explanations;
+    out["decisions"] = l.f.decisions;
+    out["unexplained"] = UnexplainedWarnings(l.f.failures, l.f.explanations);
+    out["return"] = l.f.last_return;
+    out["returned_version"] = l.f.returned_version;
+    out["scan"] = {{"required", Impl::ScanRequired(*l.form, l.f)},
+                   {"version", l.f.scan_version},
+                   {"matches_current", l.f.scan_version > 0 && l.f.scan_version == l.f.version}};
+    // What the caller may do now (the server checks again on every action).
+    const auto st = Impl::StatusOf(l, today);
+    const bool filler = who.role == identity::Role::kFiller;
+    auto level = filing::ReviewerLevel(who, l.form->review_chain);
+    const size_t chain = l.form->review_chain.size();
+    out["can"] = {
+        {"edit", filler && filing::CanEdit(st).ok()},
+        {"submit", filler && filing::CanSubmit(st).ok()},
+        {"withdraw", filler && filing::CanWithdraw(st).ok()},
+        {"review", level && filing::CanReview(st, *level, chain).ok()},
+        {"reopen", level && filing::CanReopen(st, *level, chain).ok()},
+        {"print", l.f.version > 0},
+        {"upload_scan", filler && l.f.version > 0},
+    };
+    out["my_level"] = level ? json(*level) : json();
+    if (l.f.returned_version > 0 && l.f.returned_version < l.f.version) {
+      HUOJU_ASSIGN_OR_RETURN(auto before,
+                             s.Query("SELECT values_json FROM filing_version WHERE filing_id = ? "
+                                     "AND version = ?",
+                                     {l.f.id, l.f.returned_version}));
+      if (!before.empty()) {
+        out["changes_since_return"] = filing::ChangesToJson(filing::DiffValues(
+            *l.form, ParseStored(before.Text(0, 0), json::object()), l.f.values));
+      }
+    }
+    // Last year's values of the same form, for prefill and for the reviewer's comparison.
+    HUOJU_ASSIGN_OR_RETURN(auto prev,
+                           s.Query("SELECT values_json FROM filing WHERE unit_id = ? AND "
+                                   "form_code = ? AND period_key = ? AND version > 0",
+                                   {l.f.unit_id, l.f.form_code, l.key.PreviousYear().ToString()}));
+    out["previous_values"] = prev.empty() ? json() : ParseStored(prev.Text(0, 0), json::object());
+    out["unit_facts"] = {{"name", l.unit.name},
+                         {"uscc", l.unit.uscc},
+                         {"region_code", l.unit.region_code},
+                         {"industry_code", l.unit.industry_code}};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<json> Filings::Save(const Principal& who, int64_t filing_id, const SaveRequest& req,
+                           const RequestOrigin& origin) {
+  if (!req.values.is_object()) {
+    return Status::InvalidField("values", "报表数据应为对象");
+  }
+  if (!req.explanations.is_object()) {
+    return Status::InvalidField("explanations", "审核说明应为对象（规则编号 → 说明）");
+  }
+  for (const auto& [rule, text] : req.explanations.items()) {
+    if (!text.is_string()) {
+      return Status::InvalidField("explanations." + rule, "审核说明应为文字");
+    }
+    HUOJU_RETURN_IF_ERROR(CheckText("explanations." + rule, "审核说明",
+                                    text.get_ref<const std::string&>(), kMaxExplanationChars,
+                                    false));
+  }
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  Impl::Loaded l;
+  Impl::AuditOutcome audit;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
+    HUOJU_RETURN_IF_ERROR(filing::CanEdit(Impl::StatusOf(l, today)));
+    HUOJU_ASSIGN_OR_RETURN(audit, Impl::Audit(*this, s, l, req.values));
+    return Status::Ok();
+  }));
+  // Explanations are kept only for rules that still warn: a fixed cell needs none.
+  json explanations = json::object();
+  for (const auto& f : audit.failures) {
+    const std::string id = f["rule_id"];
+    if (f["severity"] == "warning" && req.explanations.contains(id)) {
+      explanations[id] = req.explanations[id];
+    }
+  }
+  const std::string hash = Blake2bHex(req.values.dump() + "\n" + explanations.dump());
+  const bool unchanged = hash == l.f.data_hash && req.expected_version == l.f.version;
+  int64_t version = l.f.version;
+  FilingState state = l.f.state;
+  if (!unchanged) {
+    HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+      HUOJU_ASSIGN_OR_RETURN(auto now_row, Impl::Recheck(s, l.f, req.expected_version));
+      version = now_row.version + 1;
+      state = now_row.state == FilingState::kNotStarted ? FilingState::kDraft : now_row.state;
+      const std::string values_text = req.values.dump();
+      const std::string failures_text = audit.failures.dump();
+      const std::string explanations_text = explanations.dump();
+      HUOJU_RETURN_IF_ERROR(
+          s.Execute("INSERT INTO filing_version (filing_id, version, values_json, data_hash, "
+                    "explanations_json, failures_json, created_by, created_at) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?)",
+                    {filing_id, version, values_text, hash, explanations_text, failures_text,
+                     who.account_id, now})
+              .status());
+      HUOJU_RETURN_IF_ERROR(
+          s.Execute("UPDATE filing SET version = ?, state = ?, data_hash = ?, values_json = ?, "
+                    "failures_json = ?, explanations_json = ?, error_count = ?, "
+                    "warning_count = ?, size_value = ?, previous_size_value = ?, risk = ?, "
+                    "updated_at = ? WHERE id = ?",
+                    {version, filing::StateCode(state), hash, values_text, failures_text,
+                     explanations_text, audit.errors, audit.warnings, NullableDouble(audit.size),
+                     NullableDouble(audit.previous_size), audit.risk, now, filing_id})
+              .status());
+      return s.AppendAudit(
+          FilingAudit(
+              who, origin, "filing.save", filing_id, l.f.unit_id,
+              {{"version", version}, {"errors", audit.errors}, {"warnings", audit.warnings}}),
+          now);
+    }));
+  }
+  return json{{"id", filing_id},
+              {"version", version},
+              {"saved", !unchanged},
+              {"state", filing::StateCode(state)},
+              {"data_hash", ShortHash(unchanged ? l.f.data_hash : hash)},
+              {"failures", audit.failures},
+              {"explanations", explanations},
+              {"unexplained", UnexplainedWarnings(audit.failures, explanations)},
+              {"error_count", audit.errors},
+              {"warning_count", audit.warnings}};
+}
+
+Result<json> Filings::Submit(const Principal& who, int64_t filing_id, int64_t expected_version,
+                             const RequestOrigin& origin) {
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  bool late = false;
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
+    HUOJU_RETURN_IF_ERROR(filing::CanSubmit(Impl::StatusOf(l, today)));
+    HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
+    if (l.f.error_count > 0) {
+      json errors = json::array();
+      for (const auto& f : l.f.failures) {
+        if (f["severity"] == "error") {
+          errors.push_back(f);
+        }
+      }
+      return Status(ErrorCode::kValidationFailed,
+                    fmt::format("报表有 {} 处错误未修改，不能上报", l.f.error_count),
+                    json{{"failures", std::move(errors)}});
+    }
+    auto unexplained = UnexplainedWarnings(l.f.failures, l.f.explanations);
+    if (!unexplained.empty()) {
+      return Status(ErrorCode::kValidationFailed,
+                    fmt::format("有 {} 条核实性审核提示尚未填写说明，不能上报", unexplained.size()),
+                    json{{"unexplained", unexplained}});
+    }
+    late = today > l.p.due_on;
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE filing SET state = 'submitted', review_level = 0, "
+                  "reviewed_since_submit = 0, submitted_version = version, submitted_at = ?, "
+                  "late = ?, decisions_json = '{}', updated_at = ? WHERE id = ?",
+                  {now, static_cast<int64_t>(late ? 1 : 0), now, filing_id})
+            .status());
+    return s.AppendAudit(FilingAudit(who, origin, "filing.submit", filing_id, l.f.unit_id,
+                                     {{"version", l.f.version},
+                                      {"from", filing::StateCode(l.f.state)},
+                                      {"late", late},
+                                      {"resubmission", l.f.returned_version > 0}}),
+                         now);
+  }));
+  return Get(who, filing_id);
+}
+
+Result<json> Filings::Withdraw(const Principal& who, int64_t filing_id, const std::string& reason,
+                               const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(CheckText("reason", "撤回原因", reason, kMaxReasonChars, false));
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
+    HUOJU_RETURN_IF_ERROR(filing::CanWithdraw(Impl::StatusOf(l, today)));
+    const FilingState back =
+        l.f.returned_version > 0 ? FilingState::kReturned : FilingState::kDraft;
+    HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE filing SET state = ?, updated_at = ? WHERE id = ?",
+                                    {filing::StateCode(back), now, filing_id})
+                              .status());
+    return s.AppendAudit(FilingAudit(who, origin, "filing.withdraw", filing_id, l.f.unit_id,
+                                     {{"version", l.f.version}, {"reason", reason}}),
+                         now);
+  }));
+  return Get(who, filing_id);
+}
+
+// ---------------------------------------------------------------- review
+
+Result<json> Filings::Queue(const Principal& who, const QueueQuery& q) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  if (q.form_code.empty()) {
+    return Status::InvalidField("form", "请选择报表");
+  }
+  if (q.limit < 1 || q.limit > 500 || q.offset < 0) {
+    return Status::InvalidField("limit", "每页条数应为 1 到 500");
+  }
+  json items = json::array();
+  int64_t total = 0;
+  std::optional<size_t> level;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    // The caller's level comes from the form's review chain of the period's catalog year.
+    HUOJU_ASSIGN_OR_RETURN(
+        auto periods,
+        s.Query(
+            fmt::format("SELECT {} FROM survey_period WHERE form_code = ?{} ORDER BY "
+                        "period_key DESC",
+                        kPeriodColumns, q.period.empty() ? "" : " AND period_key = ?"),
+            q.period.empty() ? store::Params{q.form_code} : store::Params{q.form_code, q.period}));
+    if (periods.empty()) {
+      return Status::Ok();
+    }
+    const PeriodRow p = ReadPeriod(periods, 0);
+    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(q.form_code);
+    if (form == nullptr) {
+      return Status::Ok();
+    }
+    level = filing::ReviewerLevel(who, form->review_chain);
+    auto [lo, hi] = SubtreeRange(who.scope.path);
+    std::string where = "form_code = ? AND period_key = ? AND unit_path >= ? AND unit_path < ?";
+    store::Params params = {q.form_code, p.period_key, lo, hi};
+    if (q.state == "waiting") {
+      if (!level) {
+        return Status::Ok();
+      }
+      where += " AND state = 'submitted' AND review_level = ?";
+      params.emplace_back(static_cast<int64_t>(*level));
+    } else if (q.state != "all") {
+      if (!filing::ParseState(q.state)) {
+        return Status::InvalidField("state", "状态应为 waiting、all 或报表状态代码");
+      }
+      where += " AND state = ?";
+      params.emplace_back(q.state);
+    }
+    std::vector<int64_t> unit_filter;
+    if (!q.unit_query.empty()) {
+      auto found = directory_.Search(who.scope, q.unit_query, org::NodeKind::kUnit, {0, 500});
+      if (found.items.empty()) {
+        return Status::Ok();
+      }
+      std::string in;
+      for (const auto& n : found.items) {
+        in += in.empty() ? "?" : ", ?";
+        params.emplace_back(n.id);
+      }
+      where += " AND unit_id IN (" + in + ")";
+    }
+    HUOJU_ASSIGN_OR_RETURN(auto count,
+                           s.Query("SELECT COUNT(*) FROM filing WHERE " + where, params));
+    total = count.Int(0, 0);
+    store::Params page = params;
+    page.emplace_back(q.limit);
+    page.emplace_back(q.offset);
+    HUOJU_ASSIGN_OR_RETURN(auto rows,
+                           s.Query(fmt::format("SELECT {} FROM filing WHERE {} ORDER BY risk DESC, "
+                                               "id LIMIT ? OFFSET ?",
+                                               kFilingColumns, where),
+                                   page));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      FilingRow f = ReadFiling(rows, i);
+      auto unit = directory_.Get(f.unit_id);
+      if (!unit) {
+        continue;
+      }
+      json j = Impl::Summary(f, *form, *unit);
+      j["unexplained"] = UnexplainedWarnings(f.failures, f.explanations).size();
+      j["explained"] = f.explanations.size();
+      items.push_back(std::move(j));
+    }
+    return Status::Ok();
+  }));
+  return json{{"items", std::move(items)},
+              {"total", total},
+              {"offset", q.offset},
+              {"limit", q.limit},
+              {"my_level", level ? json(*level) : json()}};
+}
+
+Result<json> Filings::Approve(const Principal& who, int64_t filing_id, int64_t expected_version,
+                              const std::string& comment, const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(CheckText("comment", "审核意见", comment, kMaxReasonChars, false));
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
+    const auto& chain = l.form->review_chain;
+    auto level = filing::ReviewerLevel(who, chain);
+    if (!level) {
+      return Status::Forbidden("您不在该报表的审核流程中");
+    }
+    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
+    const bool last = *level + 1 == chain.size();
+    if (last) {
+      HUOJU_RETURN_IF_ERROR(
+          s.Execute("UPDATE filing SET state = 'final', reviewed_since_submit = 1, final_at = ?, "
+                    "updated_at = ? WHERE id = ?",
+                    {now, now, filing_id})
+              .status());
+    } else {
+      HUOJU_RETURN_IF_ERROR(
+          s.Execute("UPDATE filing SET review_level = ?, reviewed_since_submit = 1, "
+                    "updated_at = ? WHERE id = ?",
+                    {static_cast<int64_t>(*level + 1), now, filing_id})
+              .status());
+    }
+    return s.AppendAudit(FilingAudit(who, origin, "filing.approve", filing_id, l.f.unit_id,
+                                     {{"version", l.f.version},
+                                      {"level", chain[*level]},
+                                      {"level_name", filing::LevelName(chain[*level])},
+                                      {"final", last},
+                                      {"comment", comment}}),
+                         now);
+  }));
+  return Get(who, filing_id);
+}
+
+Result<json> Filings::ApproveMany(const Principal& who, const std::vector<int64_t>& ids,
+                                  const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  if (ids.empty() || ids.size() > kMaxBatch) {
+    return Status::InvalidField("ids", fmt::format("请选择 1 到 {} 份报表", kMaxBatch));
+  }
+  json results = json::array();
+  int64_t approved = 0;
+  for (int64_t id : ids) {
+    // Each approval checks its own filing; the version approved is the current one.
+    int64_t version = 0;
+    Status st = db_.Read([&](store::Session& s) -> Status {
+      HUOJU_ASSIGN_OR_RETURN(auto f, LoadFiling(s, id));
+      version = f.version;
+      return Status::Ok();
+    });
+    Result<json> r = st.ok() ? Approve(who, id, version, "", origin) : Result<json>(st);
+    if (r.ok()) {
+      ++approved;
+      results.push_back({{"id", id}, {"ok", true}, {"state", (*r)["state"]}});
+    } else {
+      results.push_back({{"id", id}, {"ok", false}, {"message", r.status().message()}});
+    }
+  }
+  return json{{"approved", approved},
+              {"failed", static_cast<int64_t>(ids.size()) - approved},
+              {"results", std::move(results)}};
+}
+
+Result<json> Filings::Return(const Principal& who, int64_t filing_id, int64_t expected_version,
+                             const std::string& reason, const std::vector<ReturnPin>& pins,
+                             const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(CheckText("reason", "退回原因", reason, kMaxReasonChars, true));
+  if (pins.size() > kMaxPins) {
+    return Status::InvalidField("pins", fmt::format("标注的单元格不能超过 {} 个", kMaxPins));
+  }
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
+    const auto& chain = l.form->review_chain;
+    auto level = filing::ReviewerLevel(who, chain);
+    if (!level) {
+      return Status::Forbidden("您不在该报表的审核流程中");
+    }
+    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
+    json pin_json = json::array();
+    for (size_t i = 0; i < pins.size(); ++i) {
+      const auto& p = pins[i];
+      const std::string field = fmt::format("pins[{}]", i);
+      if (!IsCellOf(*l.form, p.cell)) {
+        return Status::InvalidField(field + ".cell",
+                                    fmt::format("表{}中没有单元格“{}”", l.form->code, p.cell));
+      }
+      HUOJU_RETURN_IF_ERROR(
+          CheckText(field + ".message", "单元格意见", p.message, kMaxReasonChars, true));
+      const auto* ind = l.form->FindIndicator(p.cell);
+      pin_json.push_back(
+          {{"cell", p.cell}, {"name", ind ? ind->name : p.cell}, {"message", p.message}});
+    }
+    json ret = {{"reason", reason},
+                {"pins", pin_json},
+                {"version", l.f.version},
+                {"level", chain[*level]},
+                {"level_name", filing::LevelName(chain[*level])},
+                {"by", who.display_name},
+                {"at", FormatIsoUtc(now)}};
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE filing SET state = 'returned', review_level = 0, "
+                  "reviewed_since_submit = 0, returned_version = version, return_json = ?, "
+                  "updated_at = ? WHERE id = ?",
+                  {ret.dump(), now, filing_id})
+            .status());
+    return s.AppendAudit(
+        FilingAudit(who, origin, "filing.return", filing_id, l.f.unit_id, std::move(ret)), now);
+  }));
+  return Get(who, filing_id);
+}
+
+Result<json> Filings::Reopen(const Principal& who, int64_t filing_id, const std::string& reason,
+                             const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(CheckText("reason", "重新打开原因", reason, kMaxReasonChars, true));
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
+    const auto& chain = l.form->review_chain;
+    auto level = filing::ReviewerLevel(who, chain);
+    if (!level) {
+      return Status::Forbidden("您不在该报表的审核流程中");
+    }
+    HUOJU_RETURN_IF_ERROR(filing::CanReopen(Impl::StatusOf(l, today), *level, chain.size()));
+    const size_t to = l.f.state == FilingState::kFinal ? chain.size() - 1 : l.f.review_level - 1;
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE filing SET state = 'submitted', review_level = ?, final_at = NULL, "
+                  "updated_at = ? WHERE id = ?",
+                  {static_cast<int64_t>(to), now, filing_id})
+            .status());
+    return s.AppendAudit(FilingAudit(who, origin, "filing.reopen", filing_id, l.f.unit_id,
+                                     {{"version", l.f.version},
+                                      {"reason", reason},
+                                      {"to_level", chain[to]},
+                                      {"to_level_name", filing::LevelName(chain[to])}}),
+                         now);
+  }));
+  return Get(who, filing_id);
+}
+
+Result<json> Filings::JudgeExplanation(const Principal& who, int64_t filing_id,
+                                       const std::string& rule_id, bool accepted,
+                                       const std::string& comment, const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(CheckText("comment", "审核意见", comment, kMaxReasonChars, !accepted));
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
+    const auto& chain = l.form->review_chain;
+    auto level = filing::ReviewerLevel(who, chain);
+    if (!level) {
+      return Status::Forbidden("您不在该报表的审核流程中");
+    }
+    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    if (!l.f.explanations.contains(rule_id)) {
+      return Status::InvalidField("rule_id", fmt::format("该报表没有对“{}”的说明", rule_id));
+    }
+    l.f.decisions[rule_id] = {{"accepted", accepted},
+                              {"comment", comment},
+                              {"by", who.display_name},
+                              {"level_name", filing::LevelName(chain[*level])},
+                              {"at", FormatIsoUtc(now)}};
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE filing SET decisions_json = ?, updated_at = ? WHERE id = ?",
+                  {l.f.decisions.dump(), now, filing_id})
+            .status());
+    return s.AppendAudit(
+        FilingAudit(who, origin, "filing.explanation", filing_id, l.f.unit_id,
+                    {{"rule_id", rule_id}, {"accepted", accepted}, {"comment", comment}}),
+        now);
+  }));
+  return Get(who, filing_id);
+}
+
+// ---------------------------------------------------------------- history
+
+Result<json> Filings::History(const Principal& who, int64_t filing_id) {
+  json versions = json::array();
+  json events = json::array();
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kViewFiling));
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("SELECT v.version, v.data_hash, v.created_at, a.display_name, v.failures_json "
+                "FROM filing_version v LEFT JOIN account a ON a.id = v.created_by "
+                "WHERE v.filing_id = ? ORDER BY v.version DESC",
+                {filing_id}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const json failures = ParseStored(rows.Text(i, 4), json::array());
+      int64_t errors = 0;
+      for (const auto& f : failures) {
+        errors += f.value("severity", "") == "error" ? 1 : 0;
+      }
+      versions.push_back({{"version", rows.Int(i, 0)},
+                          {"data_hash", ShortHash(rows.Text(i, 1))},
+                          {"at", FormatIsoUtc(rows.Int(i, 2))},
+                          {"by", rows.Text(i, 3)},
+                          {"error_count", errors},
+                          {"warning_count", static_cast<int64_t>(failures.size()) - errors}});
+    }
+    HUOJU_ASSIGN_OR_RETURN(
+        auto ev, s.Query("SELECT l.at, l.action, a.display_name, a.role, l.client_address, "
+                         "l.detail FROM audit_log l LEFT JOIN account a ON a.id = "
+                         "l.actor_account_id WHERE l.object_type = 'filing' AND l.object_id = ? "
+                         "ORDER BY l.id DESC",
+                         {std::to_string(filing_id)}));
+    for (size_t i = 0; i < ev.size(); ++i) {
+      events.push_back({{"at", FormatIsoUtc(ev.Int(i, 0))},
+                        {"action", ev.Text(i, 1)},
+                        {"by", ev.Text(i, 2)},
+                        {"role", ev.Text(i, 3)},
+                        {"from", ev.Text(i, 4)},
+                        {"detail", ParseStored(ev.Text(i, 5), json::object())}});
+    }
+    (void)l;
+    return Status::Ok();
+  }));
+  return json{{"versions", std::move(versions)}, {"events", std::move(events)}};
+}
+
+Result<json> Filings::Diff(const Principal& who, int64_t filing_id, int64_t from, int64_t to) {
+  json out;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kViewFiling));
+    if (to <= 0) {
+      to = l.f.version;
+    }
+    if (from <= 0) {
+      from = l.f.returned_version > 0 && l.f.returned_version < to ? l.f.returned_version : to - 1;
+    }
+    if (from < 0 || to > l.f.version || from > to) {
+      return Status::InvalidField("from",
+                                  fmt::format("版本号应在 0 到 {} 之间且 from ≤ to", l.f.version));
+    }
+    auto values_of = [&](int64_t v) -> Result<json> {
+      if (v == 0) {
+        return json::object();
+      }
+      HUOJU_ASSIGN_OR_RETURN(auto r, s.Query("SELECT values_json FROM filing_version WHERE "
+                                             "filing_id = ? AND version = ?",
+                                             {filing_id, v}));
+      if (r.empty()) {
+        return Status::NotFound(fmt::format("第 {} 版不存在", v));
+      }
+      return ParseStored(r.Text(0, 0), json::object());
+    };
+    HUOJU_ASSIGN_OR_RETURN(auto a, values_of(from));
+    HUOJU_ASSIGN_OR_RETURN(auto b, values_of(to));
+    out = {{"from", from},
+           {"to", to},
+           {"changes", filing::ChangesToJson(filing::DiffValues(*l.form, a, b))}};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// ---------------------------------------------------------------- printing and scans
+
+Result<Filings::File> Filings::Print(const Principal& who, int64_t filing_id) {
+  Impl::Loaded l;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(l, Impl::Load(*this, s, who, filing_id, Action::kViewFiling));
+    return Status::Ok();
+  }));
+  if (l.f.version == 0) {
+    return Status::Conflict("报表尚未填报，无法打印");
+  }
+  io::FilingPrintHeader h;
+  h.unit_name = l.unit.name;
+  h.uscc = l.unit.uscc;
+  h.period_label = l.key.Label();
+  h.filing_id = l.f.id;
+  h.version = l.f.version;
+  h.data_hash = ShortHash(l.f.data_hash);
+  const int64_t now = clock_.NowMillis();
+  h.printed_at = FormatIsoUtc(now).substr(0, 16);
+  std::replace(h.printed_at.begin(), h.printed_at.end(), 'T', ' ');
+  h.qr_payload = ScanCode(l.f.id, l.f.version, l.f.data_hash);
+  HUOJU_ASSIGN_OR_RETURN(auto pdf,
+                         io::RenderFilingPdf(l.catalog->catalog(), *l.form, l.f.values, h));
+  return File{
+      "application/pdf",
+      fmt::format("{}-{}-{}-v{}.pdf", l.f.form_code, l.f.period_key, l.unit.uscc, l.f.version),
+      std::move(pdf)};
+}
+
+Result<json> Filings::UploadScan(const Principal& who, int64_t filing_id, const std::string& bytes,
+                                 const RequestOrigin& origin) {
+  if (bytes.empty()) {
+    return Status::InvalidField("file", "请选择要上传的扫描件");
+  }
+  if (bytes.size() > kMaxScanBytes) {
+    return Status(ErrorCode::kPayloadTooLarge,
+                  fmt::format("扫描件不能超过 {} MB", kMaxScanBytes / 1024 / 1024));
+  }
+  Impl::Loaded l;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
+    return Status::Ok();
+  }));
+  if (l.f.version == 0) {
+    return Status::Conflict("报表尚未填报，不能上传扫描件");
+  }
+  auto type = io::SniffScanType(bytes);
+  if (!type.ok()) {
+    return Status::InvalidField("file", type.status().message());
+  }
+  HUOJU_ASSIGN_OR_RETURN(auto codes, io::ReadQrCodes(bytes));
+  const std::string prefix = fmt::format("HUOJU:F{}:", filing_id);
+  const std::string expected = ScanCode(l.f.id, l.f.version, l.f.data_hash);
+  std::string found;
+  for (const auto& c : codes) {
+    if (c.rfind(prefix, 0) == 0) {
+      found = c;
+      if (c == expected) {
+        break;
+      }
+    }
+  }
+  if (found.empty()) {
+    return Status::InvalidField(
+        "file", codes.empty() ? "未能在扫描件上识别到报表二维码，请上传清晰完整的扫描件"
+                              : "扫描件上的二维码不属于本报表，请上传本报表打印件的扫描件");
+  }
+  if (found != expected) {
+    int64_t scanned_version = 0;
+    const size_t v = found.find(":V");
+    if (v != std::string::npos) {
+      scanned_version = std::atoll(found.c_str() + v + 2);
+    }
+    return Status(ErrorCode::kConflict,
+                  fmt::format("扫描件对应第 {} 版数据，当前数据为第 {} 版，两者不一致。"
+                              "请重新打印当前版本，签字盖章后再上传",
+                              scanned_version, l.f.version),
+                  json{{"scanned_version", scanned_version}, {"current_version", l.f.version}});
+  }
+  const int64_t now = clock_.NowMillis();
+  HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto now_row, LoadFiling(s, filing_id));
+    if (now_row.version != l.f.version) {
+      return Status::Conflict("上传期间报表数据已改变，请重新打印当前版本后上传");
+    }
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("INSERT INTO signed_scan (filing_id, version, data_hash, content_type, "
+                  "size_bytes, content, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  {filing_id, l.f.version, l.f.data_hash, io::ScanMimeType(*type),
+                   static_cast<int64_t>(bytes.size()), store::Blob{bytes}, who.account_id, now})
+            .status());
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE filing SET scan_version = ?, updated_at = ? WHERE id = ?",
+                  {l.f.version, now, filing_id})
+            .status());
+    return s.AppendAudit(FilingAudit(who, origin, "filing.scan", filing_id, l.f.unit_id,
+                                     {{"version", l.f.version},
+                                      {"content_type", io::ScanMimeType(*type)},
+                                      {"bytes", bytes.size()}}),
+                         now);
+  }));
+  return json{{"id", filing_id},
+              {"version", l.f.version},
+              {"matched", true},
+              {"content_type", io::ScanMimeType(*type)},
+              {"bytes", bytes.size()}};
+}
+
+Result<Filings::File> Filings::Scan(const Principal& who, int64_t filing_id) {
+  File file;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kViewFiling));
+    HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT content_type, content, version FROM "
+                                              "signed_scan WHERE filing_id = ? ORDER BY id DESC "
+                                              "LIMIT 1",
+                                              {filing_id}));
+    if (rows.empty()) {
+      return Status::NotFound("尚未上传扫描件");
+    }
+    file.content_type = rows.Text(0, 0);
+    file.bytes = rows.BlobBytes(0, 1);
+    const std::string ext = file.content_type == "application/pdf" ? "pdf"
+                            : file.content_type == "image/png"     ? "png"
+                                                                   : "jpg";
+    file.file_name = fmt::format("{}-{}-{}-scan-v{}.{}", l.f.form_code, l.f.period_key, l.unit.uscc,
+                                 rows.Int(0, 2), ext);
+    return Status::Ok();
+  }));
+  return file;
+}
+
+// ---------------------------------------------------------------- progress
+
+namespace {
+
+struct Tally {
+  int64_t expected = 0;
+  int64_t started = 0;
+  int64_t submitted = 0;  ///< submitted at least once and not back with the unit
+  int64_t passed = 0;     ///< approved at the caller's level or beyond
+  int64_t final = 0;
+  int64_t returned = 0;
+  int64_t overdue = 0;
+  int64_t late = 0;
+
+  json ToJson() const {
+    auto rate = [](int64_t a, int64_t b) {
+      return b == 0 ? 0.0
+                    : std::round(1000.0 * static_cast<double>(a) / static_cast<double>(b)) / 10;
+    };
+    return {{"expected", expected},
+            {"started", started},
+            {"submitted", submitted},
+            {"approved", passed},
+            {"final", final},
+            {"returned", returned},
+            {"overdue", overdue},
+            {"late", late},
+            {"submission_rate", rate(submitted, expected)},
+            {"approval_rate", rate(passed, submitted)}};
+  }
+};
+
+std::vector<int64_t> IdsOfPath(const std::string& path) {
+  std::vector<int64_t> ids;
+  int64_t cur = 0;
+  bool in = false;
+  for (char c : path) {
+    if (c >= '0' && c <= '9') {
+      cur = cur * 10 + (c - '0');
+      in = true;
+    } else if (in) {
+      ids.push_back(cur);
+      cur = 0;
+      in = false;
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+Result<json> Filings::Progress(const Principal& who, const std::string& form_code,
+                               const std::string& period, int64_t node_id) {
+  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
+  if (!node) {
+    return Status::NotFound("机构不存在或不在您的管辖范围内");
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  json out;
+  const int today = filing::BeijingDay(clock_.NowMillis());
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto periods,
+                           s.Query(fmt::format("SELECT {} FROM survey_period WHERE form_code = ? "
+                                               "AND period_key = ?",
+                                               kPeriodColumns),
+                                   {form_code, period}));
+    if (periods.empty()) {
+      return Status::NotFound(fmt::format("报告期 {} {} 未开启", form_code, period));
+    }
+    const PeriodRow p = ReadPeriod(periods, 0);
+    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_code);
+    const size_t chain = form == nullptr ? 1 : form->review_chain.size();
+    auto level = form == nullptr ? std::nullopt : filing::ReviewerLevel(who, form->review_chain);
+    // Approved "at my level or beyond": past the caller's level; without a level, final.
+    const size_t passed_level = level ? *level + 1 : chain;
+    auto [lo, hi] = SubtreeRange(node->path);
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows, s.Query("SELECT unit_path, state, review_level, late FROM filing WHERE "
+                           "form_code = ? AND period_key = ? AND unit_path >= ? AND unit_path < ?",
+                           {form_code, period, lo, hi}));
+    const size_t child_depth = IdsOfPath(node->path).size();
+    std::map<int64_t, Tally> by_child;
+    Tally total;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto ids = IdsOfPath(rows.Text(i, 0));
+      const int64_t child = ids.size() > child_depth ? ids[child_depth] : node->id;
+      const auto state = filing::ParseState(rows.Text(i, 1)).value_or(FilingState::kNotStarted);
+      const auto lvl = static_cast<size_t>(rows.Int(i, 2));
+      for (Tally* t : {&by_child[child], &total}) {
+        t->expected += 1;
+        t->started += state != FilingState::kNotStarted ? 1 : 0;
+        const bool in_review = state == FilingState::kSubmitted || state == FilingState::kFinal;
+        t->submitted += in_review ? 1 : 0;
+        t->passed += state == FilingState::kFinal ||
+                             (state == FilingState::kSubmitted && lvl >= passed_level)
+                         ? 1
+                         : 0;
+        t->final += state == FilingState::kFinal ? 1 : 0;
+        t->returned += state == FilingState::kReturned ? 1 : 0;
+        t->overdue += !in_review && today > p.due_on ? 1 : 0;
+        t->late += rows.Int(i, 3) != 0 ? 1 : 0;
+      }
+    }
+    json children = json::array();
+    for (const auto& [id, t] : by_child) {
+      auto child = directory_.Get(id);
+      json j = t.ToJson();
+      j["node"] = {{"id", id},
+                   {"name", child ? child->name : ""},
+                   {"kind", child ? org::NodeKindCode(child->kind) : ""}};
+      children.push_back(std::move(j));
+    }
+    std::sort(children.begin(), children.end(), [](const json& a, const json& b) {
+      return a["submission_rate"].get<double>() < b["submission_rate"].get<double>();
+    });
+    out = {{"form_code", form_code},
+           {"period", period},
+           {"due_on", DateText(p.due_on)},
+           {"review_due_on", DateText(p.review_due_on)},
+           {"node", {{"id", node->id}, {"name", node->name}}},
+           {"total", total.ToJson()},
+           {"children", std::move(children)}};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<json> Filings::NonFilers(const Principal& who, const std::string& form_code,
+                                const std::string& period, int64_t node_id, int64_t offset,
+                                int64_t limit) {
+  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
+  if (!node) {
+    return Status::NotFound("机构不存在或不在您的管辖范围内");
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  if (limit < 1 || limit > 100000 || offset < 0) {
+    return Status::InvalidField("limit", "每页条数应为 1 到 100000");
+  }
+  json items = json::array();
+  int64_t total = 0;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    auto [lo, hi] = SubtreeRange(node->path);
+    const std::string where =
+        "f.form_code = ? AND f.period_key = ? AND f.unit_path >= ? AND f.unit_path < ? AND "
+        "f.state IN ('not_started', 'draft', 'returned')";
+    HUOJU_ASSIGN_OR_RETURN(auto count, s.Query("SELECT COUNT(*) FROM filing f WHERE " + where,
+                                               {form_code, period, lo, hi}));
+    total = count.Int(0, 0);
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows, s.Query("SELECT f.id, f.state, o.id, o.name, o.uscc, o.contact_name, "
+                           "o.contact_phone, f.unit_path FROM filing f JOIN org_node o ON o.id = "
+                           "f.unit_id WHERE " +
+                               where + " ORDER BY f.unit_path LIMIT ? OFFSET ?",
+                           {form_code, period, lo, hi, limit, offset}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto state = filing::ParseState(rows.Text(i, 1)).value_or(FilingState::kNotStarted);
+      // The zone (or city) the unit belongs to, for the reviewer who has to chase it.
+      std::string parent_name;
+      const auto ids = IdsOfPath(rows.Text(i, 7));
+      if (ids.size() >= 2) {
+        if (auto parent = directory_.Get(ids[ids.size() - 2])) {
+          parent_name = parent->name;
+        }
+      }
+      items.push_back(
+          {{"filing_id", rows.Int(i, 0)},
+           {"state", filing::StateCode(state)},
+           {"state_name", filing::StateName(state)},
+           {"unit", {{"id", rows.Int(i, 2)}, {"name", rows.Text(i, 3)}, {"uscc", rows.Text(i, 4)}}},
+           {"parent_name", parent_name},
+           {"contact_name", rows.Text(i, 5)},
+           {"contact_phone", rows.Text(i, 6)}});
+    }
+    return Status::Ok();
+  }));
+  return json{{"items", std::move(items)}, {"total", total}, {"offset", offset}, {"limit", limit}};
+}
+
+Result<json> Filings::Notifications(const Principal& who) {
+  json out = {{"tasks", json::array()}, {"returns", json::array()}, {"reviews", json::array()}};
+  const int today = filing::BeijingDay(clock_.NowMillis());
+  if (who.role == identity::Role::kFiller) {
+    HUOJU_ASSIGN_OR_RETURN(auto tasks, MyTasks(who));
+    for (auto& t : tasks["items"]) {
+      if (t["state"] == "final" || t["state"] == "submitted") {
+        continue;
+      }
+      if (t["state"] == "returned") {
+        out["returns"].push_back(t);
+      }
+      out["tasks"].push_back(std::move(t));
+    }
+    return out;
+  }
+  if (who.role != identity::Role::kReviewer && who.role != identity::Role::kCenter) {
+    return out;
+  }
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(
+        auto periods,
+        s.Query(fmt::format("SELECT {} FROM survey_period ORDER BY period_key DESC, form_code",
+                            kPeriodColumns)));
+    auto [lo, hi] = SubtreeRange(who.scope.path);
+    for (size_t i = 0; i < periods.size(); ++i) {
+      const PeriodRow p = ReadPeriod(periods, i);
+      const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+      const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(p.form_code);
+      if (form == nullptr) {
+        continue;
+      }
+      auto level = filing::ReviewerLevel(who, form->review_chain);
+      if (!level) {
+        continue;
+      }
+      HUOJU_ASSIGN_OR_RETURN(
+          auto count,
+          s.Query("SELECT COUNT(*) FROM filing WHERE form_code = ? AND period_key = ? AND "
+                  "state = 'submitted' AND review_level = ? AND unit_path >= ? AND unit_path < ?",
+                  {p.form_code, p.period_key, static_cast<int64_t>(*level), lo, hi}));
+      const int64_t waiting = count.Int(0, 0);
+      if (waiting > 0) {
+        out["reviews"].push_back({{"form_code", p.form_code},
+                                  {"form_title", form->title},
+                                  {"period", p.period_key},
+                                  {"waiting", waiting},
+                                  {"review_due_on", DateText(p.review_due_on)},
+                                  {"days_left", p.review_due_on - today}});
+      }
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace huoju::app
