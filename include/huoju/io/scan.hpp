@@ -24,6 +24,9 @@ Result<ScanType> SniffScanType(std::string_view bytes);
 /// Every QR code found in the scan: in the image (PNG/JPEG), or on each page of a PDF rendered
 /// at a resolution fit for decoding (at most `max_pages` pages). Image dimensions are bounded
 /// (decompression bombs are refused with InvalidArgument). Empty vector: no code found.
+/// Failures are Status::Invalid (ErrorCode::kValidationFailed) with a Chinese message meant for
+/// the uploader: not PDF/JPEG/PNG, truncated or corrupt ("扫描件文件已损坏或无法读取…"), a PDF
+/// with an open password, or more than 12000 pixels a side / 100 million pixels.
 Result<std::vector<std::string>> ReadQrCodes(std::string_view bytes, int max_pages = 10);
 
 /// A PNG of `payload` as a QR code (for tests and for printing).

@@ -16,7 +16,9 @@ namespace huoju::io {
 /// widths fit to content (CJK counted double).
 Result<std::string> WriteTableXlsx(const Table& table);
 
-/// RFC 4180 CSV of `table` (header and rows only), UTF-8 with BOM so Excel reads Chinese.
+/// RFC 4180 CSV of `table` (header and rows only), UTF-8 with BOM so Excel reads Chinese, CRLF
+/// line ends. Text that starts with = + - @ (and is not a number) gets a leading ' so that
+/// spreadsheet programs do not run it as a formula.
 std::string WriteTableCsv(const Table& table);
 
 }  // namespace huoju::io
