@@ -41,6 +41,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token
 }
 
+/** The session's CSRF token, for the few calls that cannot go through request() (raw uploads). */
+export function getCsrfToken(): string | null {
+  return csrfToken
+}
+
 /** Called on a 401 answer from any call not marked allow401 (the session has ended). */
 export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler

@@ -1,7 +1,18 @@
 // The left menu, one table for all roles. Add a module by adding an entry here (and its
 // route in src/router when it goes live): `status: 'soon'` shows it greyed out as 即将上线.
 import type { Component } from 'vue'
-import { DataAnalysis, Document, HomeFilled, OfficeBuilding, Medal, Share } from '@element-plus/icons-vue'
+import {
+  Calendar,
+  DataAnalysis,
+  DataLine,
+  Document,
+  EditPen,
+  HomeFilled,
+  Medal,
+  OfficeBuilding,
+  Share,
+  Stamp,
+} from '@element-plus/icons-vue'
 import type { Role } from '@/api/types'
 
 export const ALL_ROLES: readonly Role[] = ['filler', 'reviewer', 'center', 'registry', 'admin']
@@ -14,6 +25,8 @@ export interface MenuEntry {
   icon: Component
   roles: readonly Role[]
   status: 'live' | 'soon'
+  /** A group: shown as a sub-menu holding these entries. */
+  children?: readonly MenuEntry[]
 }
 
 export const MENU: readonly MenuEntry[] = [
@@ -33,7 +46,20 @@ export const MENU: readonly MenuEntry[] = [
     path: '/survey',
     icon: DataAnalysis,
     roles: ['filler', 'reviewer', 'center'],
-    status: 'soon',
+    status: 'live',
+    children: [
+      { key: 'survey-tasks', title: '我的填报任务', path: '/survey/tasks', icon: EditPen, roles: ['filler'], status: 'live' },
+      { key: 'survey-review', title: '报表审核', path: '/survey/review', icon: Stamp, roles: ['reviewer', 'center'], status: 'live' },
+      {
+        key: 'survey-progress',
+        title: '上报进度',
+        path: '/survey/progress',
+        icon: DataLine,
+        roles: ['reviewer', 'center'],
+        status: 'live',
+      },
+      { key: 'survey-periods', title: '报告期管理', path: '/survey/periods', icon: Calendar, roles: ['center'], status: 'live' },
+    ],
   },
   {
     key: 'contract',
@@ -55,12 +81,18 @@ export const MENU: readonly MenuEntry[] = [
 
 export function menuFor(role: Role | null): MenuEntry[] {
   if (!role) return []
-  return MENU.filter((m) => m.roles.includes(role))
+  return MENU.filter((m) => m.roles.includes(role)).map((m) =>
+    m.children ? { ...m, children: m.children.filter((c) => c.roles.includes(role)) } : m,
+  )
+}
+
+function flatten(entries: readonly MenuEntry[]): MenuEntry[] {
+  return entries.flatMap((m) => [m, ...flatten(m.children ?? [])])
 }
 
 /** May this role open the page of this menu key? Pages not in the menu are open to all. */
 export function canOpen(key: string, role: Role | null): boolean {
-  const entry = MENU.find((m) => m.key === key)
+  const entry = flatten(MENU).find((m) => m.key === key)
   if (!entry) return true
   return role !== null && entry.status === 'live' && entry.roles.includes(role)
 }

@@ -8,6 +8,8 @@ declare module 'vue-router' {
     /** Reachable without a session. */
     public?: boolean
     title?: string
+    /** The menu entry to highlight when it is not the route itself. */
+    menu?: string
   }
 }
 
@@ -31,6 +33,42 @@ const router = createRouter({
           name: 'my-unit',
           component: () => import('@/views/MyUnitView.vue'),
           meta: { title: '本单位信息' },
+        },
+        {
+          path: 'survey/tasks',
+          name: 'survey-tasks',
+          component: () => import('@/views/survey/TasksView.vue'),
+          meta: { title: '我的填报任务' },
+        },
+        {
+          path: 'survey/filings/:id',
+          name: 'survey-filing',
+          component: () => import('@/views/survey/FilingView.vue'),
+          meta: { title: '报表填报', menu: 'survey-tasks' },
+        },
+        {
+          path: 'survey/review',
+          name: 'survey-review',
+          component: () => import('@/views/survey/ReviewQueueView.vue'),
+          meta: { title: '报表审核' },
+        },
+        {
+          path: 'survey/review/:id',
+          name: 'survey-review-filing',
+          component: () => import('@/views/survey/ReviewFilingView.vue'),
+          meta: { title: '审核报表', menu: 'survey-review' },
+        },
+        {
+          path: 'survey/progress',
+          name: 'survey-progress',
+          component: () => import('@/views/survey/ProgressView.vue'),
+          meta: { title: '上报进度' },
+        },
+        {
+          path: 'survey/periods',
+          name: 'survey-periods',
+          component: () => import('@/views/survey/PeriodsView.vue'),
+          meta: { title: '报告期管理' },
         },
         {
           path: ':pathMatch(.*)*',
