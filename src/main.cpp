@@ -235,6 +235,16 @@ int DemoData(std::vector<std::string> args) {
   if (!app) {
     return exit_code;
   }
+  std::printf(
+      "演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 "
+      "%lld）\n",
+      static_cast<long long>(summary->nodes), static_cast<long long>(summary->provinces),
+      static_cast<long long>(summary->cities), static_cast<long long>(summary->zones),
+      static_cast<long long>(summary->registries), static_cast<long long>(summary->units));
+  std::printf("演示账号（密码均为 %s）:\n", demo.password.c_str());
+  for (const auto& a : summary->accounts) {
+    std::printf("  %-18s %s\n", a.username.c_str(), a.description.c_str());
+  }
   if (!app->catalogs().years().empty()) {
     const int year = app->catalogs().years().rbegin()->first;
     auto survey = huoju::app::GenerateDemoSurvey(
@@ -246,16 +256,6 @@ int DemoData(std::vector<std::string> args) {
         "演示填报: 开启 %lld 个报告期，%lld 个填报任务，上年终审报表 %lld 份，本年已上报 %lld 份\n",
         static_cast<long long>(survey->periods), static_cast<long long>(survey->tasks),
         static_cast<long long>(survey->history), static_cast<long long>(survey->submitted));
-  }
-  std::printf(
-      "演示数据已写入: %lld 个机构（省级 %lld、地市 %lld、国家高新区 %lld、登记机构 %lld、填报单位 "
-      "%lld）\n",
-      static_cast<long long>(summary->nodes), static_cast<long long>(summary->provinces),
-      static_cast<long long>(summary->cities), static_cast<long long>(summary->zones),
-      static_cast<long long>(summary->registries), static_cast<long long>(summary->units));
-  std::printf("演示账号（密码均为 %s）:\n", demo.password.c_str());
-  for (const auto& a : summary->accounts) {
-    std::printf("  %-18s %s\n", a.username.c_str(), a.description.c_str());
   }
   return 0;
 }

@@ -25,6 +25,31 @@ const ROUTE_KINDS = {
   'GET /api/v1/org/nodes/:id/children': 'scoped-read',
   'GET /api/v1/org/nodes/:id/path': 'scoped-read',
   'POST /api/v1/org/nodes': 'admin-write',
+  // Survey workflow (see the filing matrix below).
+  'GET /api/v1/periods': 'self',
+  'GET /api/v1/notifications': 'self',
+  'POST /api/v1/periods': 'center-write',
+  'POST /api/v1/periods/:id/extensions': 'center-write',
+  'GET /api/v1/tasks': 'unit-read',
+  'GET /api/v1/catalog/:year/forms/:code': 'catalog-read',
+  'GET /api/v1/catalog/:year/code-lists/:id': 'catalog-read',
+  'GET /api/v1/filings/:id': 'filing-read',
+  'GET /api/v1/filings/:id/history': 'filing-read',
+  'GET /api/v1/filings/:id/diff': 'filing-read',
+  'GET /api/v1/filings/:id/print': 'filing-read',
+  'GET /api/v1/filings/:id/scan': 'filing-read',
+  'PUT /api/v1/filings/:id/data': 'filing-write',
+  'POST /api/v1/filings/:id/submit': 'filing-write',
+  'POST /api/v1/filings/:id/withdraw': 'filing-write',
+  'POST /api/v1/filings/:id/scan': 'filing-write',
+  'POST /api/v1/filings/:id/approve': 'review-write',
+  'POST /api/v1/filings/:id/return': 'review-write',
+  'POST /api/v1/filings/:id/reopen': 'review-write',
+  'POST /api/v1/filings/:id/explanation-decisions': 'review-write',
+  'POST /api/v1/review/approve': 'review-batch',
+  'GET /api/v1/review/queue': 'review-read',
+  'GET /api/v1/progress': 'review-read',
+  'GET /api/v1/progress/non-filers': 'review-read',
 };
 
 before(async () => {
@@ -49,6 +74,7 @@ before(async () => {
     guangzhouZone: (await find('广州高新', 'zone')).id,
     registryGd: sessions.registry_gd.user.scope.id,
   };
+  await setupFilings();
 });
 
 after(async () => {
@@ -112,7 +138,9 @@ for (const user of DEMO_ACCOUNTS) {
     const { inside, outside } = targetsFor(user);
     for (const [key, kind] of Object.entries(ROUTE_KINDS)) {
       const [method, rawPath] = key.split(' ');
-      if (kind === 'self') {
+      if (FILING_KINDS.has(kind)) {
+        await checkFilingRoute(user, s, method, rawPath, kind);
+      } else if (kind === 'self') {
         const r = await call(server.url, rawPath, { session: s });
         assert.equal(r.status, 200, `${user} ${key}`);
         if (rawPath.endsWith('/scope')) assert.equal(r.body.id, s.user.scope.id);
@@ -158,6 +186,126 @@ for (const user of DEMO_ACCOUNTS) {
       }
     }
   });
+}
+
+// ---- the survey workflow: who may do what to which filing ------------------------------------
+const FILING_KINDS = new Set(['center-write', 'unit-read', 'catalog-read', 'filing-read',
+  'filing-write', 'review-write', 'review-batch', 'review-read']);
+const REVIEWERS = ['gd_reviewer', 'bj_reviewer', 'sz_city_reviewer', 'sz_zone_reviewer'];
+// Who sees the demo unit's filing (in Shenzhen, Guangdong).
+const SEES_DEMO = new Set(['unit_demo', 'sz_zone_reviewer', 'sz_city_reviewer', 'gd_reviewer', 'center']);
+let filings;  // {demo: id of unit_demo's GQ-002, beijing: id of a Beijing unit's GQ-002}
+
+async function setupFilings() {
+  const unit = sessions.unit_demo;
+  const tasks = await call(server.url, '/api/v1/tasks', { session: unit });
+  const demo = tasks.body.items.find((t) => t.form_code === 'GQ-002' && t.period === '2024').id;
+  const saved = await call(server.url, `/api/v1/filings/${demo}/data`, {
+    method: 'PUT', session: unit, json: { version: 0, values: { qc05_0: 1000, qc24: 2000 } } });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  const pdf = await fetch(`${server.url}/api/v1/filings/${demo}/print`, { headers: { cookie: `huoju_session=${unit.token}` } });
+  const scan = await call(server.url, `/api/v1/filings/${demo}/scan`, {
+    method: 'POST', session: unit, body: Buffer.from(await pdf.arrayBuffer()), headers: { 'content-type': 'application/pdf' } });
+  assert.equal(scan.status, 200, JSON.stringify(scan.body));
+  const bj = await call(server.url, `/api/v1/progress/non-filers?form=GQ-002&period=2024&node=${nodes.beijing}&limit=1`, { session: sessions.center });
+  filings = { demo, beijing: bj.body.items[0].filing_id };
+}
+
+// The answer each account must get: 403 when its role may not, 404 when the filing is out of
+// its scope, else the route's own answer (checked loosely: the call got past authorization).
+async function checkFilingRoute(user, s, method, rawPath, kind) {
+  const isReviewer = REVIEWERS.includes(user) || user === 'center';
+  const path = (id) => rawPath.replace(':year', '2024').replace(':code', 'GQ-002')
+    .replace(':id', String(id));
+  const passed = (r, what) => assert.ok(r.status !== 401 && r.status !== 403 && r.status !== 404,
+    `${user} ${method} ${rawPath} ${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  const denied = (r, status, what) => assert.equal(r.status, status,
+    `${user} ${method} ${rawPath} ${what}: ${JSON.stringify(r.body)}`);
+  switch (kind) {
+    case 'center-write': {
+      const body = rawPath.endsWith('extensions') ? { org_node_id: nodes.guangdong, reason: '' } : { form_code: 'GQ-002', period: '2024' };
+      const r = await call(server.url, path(1), { method, session: s, json: body });
+      if (user === 'center') passed(r, '(center)'); else denied(r, 403, 'only the center');
+      return;
+    }
+    case 'unit-read': {
+      const r = await call(server.url, path(0), { session: s });
+      if (user === 'unit_demo') {
+        assert.equal(r.status, 200);
+        assert.ok(r.body.items.every((t) => t.unit.id === s.user.scope.id), 'tasks of the own unit only');
+      } else denied(r, 403, 'only units');
+      return;
+    }
+    case 'catalog-read': {
+      const r = await call(server.url, path('gbt4754'), { session: s });
+      const formRoute = rawPath.includes('/forms/');
+      if (formRoute && (user === 'admin' || user === 'registry_gd')) denied(r, 403, 'no survey role');
+      else assert.equal(r.status, 200, `${user} ${rawPath}`);
+      return;
+    }
+    case 'filing-read':
+    case 'filing-write':
+    case 'review-write': {
+      const roleOk = kind === 'filing-read' ? (user === 'unit_demo' || isReviewer)
+        : kind === 'filing-write' ? user === 'unit_demo' : isReviewer;
+      // Bodies that pass validation but change nothing (stale version, wrong state, junk scan).
+      const body = {
+        '/data': { json: { version: 999, values: {} } },
+        '/submit': { json: { version: 999 } },
+        '/withdraw': { json: {} },
+        '/approve': { json: { version: 999 } },
+        '/return': { json: { version: 999, reason: '矩阵测试', pins: [] } },
+        '/reopen': { json: { reason: '矩阵测试' } },
+        '/explanation-decisions': { json: { rule_id: 'GQ002-R03', accepted: true } },
+        '/scan': method === 'POST' ? { body: 'not a scan', headers: { 'content-type': 'image/png' } } : {},
+      }[Object.keys({ '/data': 1, '/submit': 1, '/withdraw': 1, '/approve': 1, '/return': 1, '/reopen': 1,
+        '/explanation-decisions': 1, '/scan': 1 }).find((k) => rawPath.endsWith(k))] ?? {};
+      for (const [target, id] of [['demo', filings.demo], ['beijing', filings.beijing], ['absent', 999999999]]) {
+        const r = await call(server.url, path(id), { method, session: s, ...body });
+        if (!roleOk) { denied(r, 403, `role (${target})`); continue; }
+        const inScope = target === 'demo' ? SEES_DEMO.has(user)
+          : target === 'beijing' ? (user === 'bj_reviewer' || user === 'center') : false;
+        // The Beijing filing has no scan yet: that 404 says so, unlike an out-of-scope one.
+        const noScanYet = target === 'beijing' && r.status === 404 && r.body.error.message === '尚未上传扫描件';
+        if (inScope) { if (!noScanYet) passed(r, target); } else denied(r, 404, `${target} must look absent`);
+      }
+      if (kind !== 'filing-read') {
+        const after = await call(server.url, `/api/v1/filings/${filings.demo}`, { session: sessions.center });
+        assert.equal(after.body.version, 1, 'nothing changed');
+        assert.equal(after.body.state, 'draft', 'nothing changed');
+      }
+      return;
+    }
+    case 'review-batch': {
+      const r = await call(server.url, path(0), { method, session: s, json: { ids: [filings.demo, filings.beijing] } });
+      if (!isReviewer) { denied(r, 403, 'only reviewers'); return; }
+      assert.equal(r.status, 200);
+      assert.equal(r.body.approved, 0, 'nothing is waiting, nothing approved');
+      return;
+    }
+    case 'review-read': {
+      const q = 'form=GQ-002&period=2024';
+      const r = await call(server.url, `${path(0)}?${q}`, { session: s });
+      if (!isReviewer) { denied(r, 403, 'only reviewers'); return; }
+      assert.equal(r.status, 200, `${user} ${rawPath}`);
+      if (rawPath.endsWith('/queue')) {
+        const all = await call(server.url, `${path(0)}?${q}&state=all&limit=500`, { session: s });
+        for (const item of all.body.items) {
+          const check = await call(server.url, `/api/v1/filings/${item.id}`, { session: s });
+          assert.equal(check.status, 200, `${user} queue item ${item.id} outside scope`);
+        }
+      } else {
+        const { outside } = targetsFor(user);
+        if (outside !== null) {
+          const no = await call(server.url, `${path(0)}?${q}&node=${outside}`, { session: s });
+          denied(no, 404, 'progress outside scope');
+        }
+      }
+      return;
+    }
+    default:
+      throw new Error(kind);
+  }
 }
 
 test('writes need the CSRF token of the session', async () => {

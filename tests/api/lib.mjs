@@ -45,7 +45,8 @@ export function runHuoju(args, env = {}) {
  */
 export async function startServer({ backend = 'sqlite', units = 300, demo = true, db, workers, passwordCost = 'fast' } = {}) {
   const database = db ?? freshDatabase(backend);
-  const common = ['--database-url', database.databaseUrl, '--password-cost', passwordCost];
+  const common = ['--database-url', database.databaseUrl, '--password-cost', passwordCost,
+    '--catalog-dir', path.join(ROOT, 'catalog')];
   if (demo && !db) {
     const r = runHuoju(['demo-data', '--units', String(units), ...common]);
     if (r.code !== 0) throw new Error(`demo-data failed: ${r.stderr}`);
