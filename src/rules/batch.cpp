@@ -5,6 +5,9 @@
 // The element operations are the ones of compile.hpp that the per-filing evaluator uses, which
 // is what makes the counts identical.
 #include <algorithm>
+#include <atomic>
+#include <bit>
+#include <thread>
 #include <unordered_map>
 
 #include "huoju/rules/engine.hpp"
@@ -16,6 +19,8 @@ namespace huoju::rules {
 namespace {
 
 constexpr int kBlock = 256;
+constexpr size_t kMaxChunkBlocks = 32;    // units per chunk a thread takes: up to 8192
+constexpr size_t kDefaultMaxThreads = 8;  // BatchOptions::threads = 0
 
 enum class BOp : uint8_t {
   kConst,
@@ -46,7 +51,8 @@ struct BInstr {
   uint8_t sub = 0;
   int dst = 0, a = -1, b = -1, c = -1;
   double k = 0, tol = 0;
-  std::vector<const NumericColumn*> cols;
+  std::vector<const NumericColumn*> cols;  // as compiled
+  std::vector<int> regs;                   // the same columns' registers, once prepared
 };
 
 struct BRule {
@@ -249,25 +255,83 @@ class BlockCompiler {
   std::vector<BInstr>* code_ = nullptr;
 };
 
-inline bool Missing(const NumericColumn& c, size_t i) {
-  return !c.missing.empty() && ((c.missing[i >> 6] >> (i & 63)) & 1) != 0;
-}
-
+// Decodes units [base, base + n) of a column: NaN where the bitmap says blank or the value is
+// not finite. `base` is a multiple of kBlock, so the bitmap is read a 64-bit word at a time.
 void LoadColumn(const NumericColumn& col, size_t base, int n, double* out) {
   const double* v = col.values.data() + base;
   for (int i = 0; i < n; ++i) {
     out[i] = Finite(v[i]);
   }
-  if (!col.missing.empty()) {
-    for (int i = 0; i < n; ++i) {
-      if (Missing(col, base + i)) {
+  if (col.missing.empty()) {
+    return;
+  }
+  const uint64_t* words = col.missing.data() + (base >> 6);
+  for (int w = 0; w * 64 < n; ++w) {
+    for (uint64_t m = words[w]; m != 0; m &= m - 1) {
+      int i = (w * 64) + std::countr_zero(m);
+      if (i < n) {
         out[i] = kNaN;
       }
     }
   }
 }
 
-void Run(const std::vector<BInstr>& code, size_t base, int n, double* regs) {
+// CmpOp with the comparison kind fixed and without early exits, so the loop compiles to
+// straight-line (vectorizable) code; same value as CmpOp for every input.
+template <uint8_t kKind>
+void CmpLoop(const double* a, const double* b, double tol, int n, double* d) {
+  for (int i = 0; i < n; ++i) {
+    const double x = a[i];
+    const double y = b[i];
+    const double diff = std::fabs(x - y);
+    const double size = 1e-14 * std::max(std::fabs(x), std::fabs(y));
+    const double slack = std::max(std::max(tol, size), 1e-9);
+    const bool near = (x == y) | (diff <= slack);
+    bool r = false;
+    if constexpr (kKind == kEq) {
+      r = near;
+    } else if constexpr (kKind == kNe) {
+      r = !near;
+    } else if constexpr (kKind == kLt) {
+      r = (x < y) & !near;
+    } else if constexpr (kKind == kLe) {
+      r = (x <= y) | near;
+    } else if constexpr (kKind == kGt) {
+      r = (x > y) & !near;
+    } else {
+      r = (x >= y) | near;
+    }
+    const bool unknown = std::isnan(x) || std::isnan(y);
+    d[i] = unknown ? kNaN : (r ? 1.0 : 0.0);
+  }
+}
+
+void Cmp(uint8_t kind, const double* a, const double* b, double tol, int n, double* d) {
+  switch (kind) {
+    case kEq:
+      CmpLoop<kEq>(a, b, tol, n, d);
+      break;
+    case kNe:
+      CmpLoop<kNe>(a, b, tol, n, d);
+      break;
+    case kLt:
+      CmpLoop<kLt>(a, b, tol, n, d);
+      break;
+    case kLe:
+      CmpLoop<kLe>(a, b, tol, n, d);
+      break;
+    case kGt:
+      CmpLoop<kGt>(a, b, tol, n, d);
+      break;
+    default:
+      CmpLoop<kGe>(a, b, tol, n, d);
+      break;
+  }
+}
+
+// Runs one rule's instructions over a block. Registers below the rule's own are the decoded
+// columns of the block (see Prepared); kCol instructions were resolved to them.
+void Run(const std::vector<BInstr>& code, int n, double* regs) {
   for (const BInstr& in : code) {
     double* d = regs + static_cast<size_t>(in.dst) * kBlock;
     const double* a = in.a >= 0 ? regs + static_cast<size_t>(in.a) * kBlock : nullptr;
@@ -277,22 +341,19 @@ void Run(const std::vector<BInstr>& code, size_t base, int n, double* regs) {
       case BOp::kConst:
         std::fill(d, d + n, in.k);
         break;
-      case BOp::kCol:
-        LoadColumn(*in.cols[0], base, n, d);
+      case BOp::kCol:  // resolved to a column register before running
         break;
       case BOp::kColMul:
-        LoadColumn(*in.cols[0], base, n, d);
         for (int i = 0; i < n; ++i) {
-          d[i] = MulOp(d[i], in.k);
+          d[i] = MulOp(a[i], in.k);
         }
         break;
       case BOp::kPrevSum: {
         std::fill(d, d + n, kNaN);
-        double tmp[kBlock];
-        for (const NumericColumn* col : in.cols) {
-          LoadColumn(*col, base, n, tmp);
+        for (int r : in.regs) {
+          const double* t = regs + static_cast<size_t>(r) * kBlock;
           for (int i = 0; i < n; ++i) {
-            d[i] = AddOp(d[i], tmp[i]);
+            d[i] = AddOp(d[i], t[i]);
           }
         }
         break;
@@ -323,9 +384,7 @@ void Run(const std::vector<BInstr>& code, size_t base, int n, double* regs) {
         }
         break;
       case BOp::kCmp:
-        for (int i = 0; i < n; ++i) {
-          d[i] = CmpOp(in.sub, a[i], b[i], in.tol);
-        }
+        Cmp(in.sub, a, b, in.tol, n, d);
         break;
       case BOp::kAnd:
         for (int i = 0; i < n; ++i) {
@@ -382,6 +441,115 @@ void Run(const std::vector<BInstr>& code, size_t base, int n, double* regs) {
           d[i] = std::isnan(a[i]) ? b[i] : a[i];
         }
         break;
+    }
+  }
+}
+
+// The columnar rules of a form, ready to run: every column any of them reads gets one register
+// (0 … columns.size() - 1), decoded once per block; each rule's own registers follow.
+struct Prepared {
+  std::vector<const NumericColumn*> columns;
+  std::vector<BRule> rules;  // only the columnar ones; BRule::rule indexes FormProgram::rules
+  size_t regs = 0;           // registers in all
+};
+
+Prepared Prepare(const std::vector<BRule>& brules) {
+  Prepared p;
+  std::unordered_map<const NumericColumn*, int> column_reg;
+  auto reg_of = [&](const NumericColumn* c) {
+    auto [it, added] = column_reg.emplace(c, static_cast<int>(p.columns.size()));
+    if (added) {
+      p.columns.push_back(c);
+    }
+    return it->second;
+  };
+  for (const BRule& br : brules) {
+    if (br.expr < 0) {
+      continue;
+    }
+    for (const BInstr& in : br.code) {
+      for (const NumericColumn* c : in.cols) {
+        reg_of(c);
+      }
+    }
+  }
+  const int base = static_cast<int>(p.columns.size());
+  size_t own = 0;
+  for (const BRule& br : brules) {
+    if (br.expr < 0) {
+      continue;
+    }
+    BRule out;
+    out.rule = br.rule;
+    std::vector<int> phys(br.code.size(), -1);
+    auto map = [&](int r) { return r < 0 ? -1 : phys[r]; };
+    for (const BInstr& in : br.code) {
+      if (in.op == BOp::kCol) {
+        phys[in.dst] = column_reg.at(in.cols[0]);
+        continue;
+      }
+      BInstr o = in;
+      o.a = map(in.a);
+      o.b = map(in.b);
+      o.c = map(in.c);
+      o.cols.clear();
+      for (const NumericColumn* c : in.cols) {
+        o.regs.push_back(column_reg.at(c));
+      }
+      if (o.op == BOp::kColMul) {
+        o.a = o.regs[0];
+      }
+      o.dst = base + static_cast<int>(out.code.size());
+      phys[in.dst] = o.dst;
+      out.code.push_back(std::move(o));
+    }
+    out.gate = map(br.gate);
+    out.when = map(br.when);
+    out.expr = map(br.expr);
+    own = std::max(own, out.code.size());
+    p.rules.push_back(std::move(out));
+  }
+  p.regs = static_cast<size_t>(base) + std::max<size_t>(own, 1);
+  return p;
+}
+
+// Failures of the columnar rules over one chunk of units: counts and the first unit indexes,
+// per entry of Prepared::rules.
+struct ChunkResult {
+  std::vector<uint64_t> failures;
+  std::vector<std::vector<uint32_t>> first;
+};
+
+void RunChunk(const Prepared& p, size_t begin, size_t end, size_t keep, double* regs,
+              ChunkResult* out) {
+  out->failures.assign(p.rules.size(), 0);
+  out->first.assign(p.rules.size(), {});
+  for (size_t base = begin; base < end; base += kBlock) {
+    const int len = static_cast<int>(std::min<size_t>(kBlock, end - base));
+    for (size_t c = 0; c < p.columns.size(); ++c) {
+      LoadColumn(*p.columns[c], base, len, regs + (c * kBlock));
+    }
+    for (size_t r = 0; r < p.rules.size(); ++r) {
+      const BRule& br = p.rules[r];
+      Run(br.code, len, regs);
+      const double* g = br.gate >= 0 ? regs + static_cast<size_t>(br.gate) * kBlock : nullptr;
+      const double* w = br.when >= 0 ? regs + static_cast<size_t>(br.when) * kBlock : nullptr;
+      const double* e = regs + static_cast<size_t>(br.expr) * kBlock;
+      uint64_t fails = 0;
+      for (int i = 0; i < len; ++i) {
+        const bool fail = (g == nullptr || g[i] == 1) && (w == nullptr || w[i] == 1) && e[i] == 0;
+        fails += fail ? 1 : 0;
+      }
+      if (fails == 0) {
+        continue;
+      }
+      out->failures[r] += fails;
+      auto& first = out->first[r];
+      for (int i = 0; i < len && first.size() < keep; ++i) {
+        if ((g == nullptr || g[i] == 1) && (w == nullptr || w[i] == 1) && e[i] == 0) {
+          first.push_back(static_cast<uint32_t>(base + i));
+        }
+      }
     }
   }
 }
@@ -474,7 +642,6 @@ Result<BatchResult> CompiledCatalog::BatchEvaluate(std::string_view form_code,
   const auto& rules = program_->forms[f].rules;
   BatchResult result;
   result.rules.resize(rules.size());
-  size_t max_regs = 0;
   std::vector<int> fallback;
   for (size_t r = 0; r < rules.size(); ++r) {
     RuleCount& rc = result.rules[r];
@@ -482,10 +649,35 @@ Result<BatchResult> CompiledCatalog::BatchEvaluate(std::string_view form_code,
     rc.severity = rules[r].severity;
     rc.columnar = brules[r].expr >= 0;
     rc.evaluated = rc.columnar || static_cast<bool>(options.load_filing);
-    max_regs = std::max(max_regs, brules[r].code.size());
     if (!rc.columnar) {
       fallback.push_back(static_cast<int>(r));
     }
+  }
+  const Prepared prepared = Prepare(brules);
+
+  // Columnar rules: chunks of units, taken in turn by the worker threads and the calling
+  // thread; each chunk keeps its own counts, merged below in chunk (= unit) order.
+  // Chunks of up to kMaxChunkBlocks blocks, at least 4 per thread when there are few units.
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  size_t threads = options.threads > 0
+                       ? static_cast<size_t>(options.threads)
+                       : std::min<size_t>(std::thread::hardware_concurrency(), kDefaultMaxThreads);
+  threads = std::clamp<size_t>(threads, 1, std::max<size_t>(blocks, 1));
+  const size_t chunk_units =
+      kBlock * std::clamp<size_t>((blocks + (4 * threads) - 1) / (4 * threads), 1, kMaxChunkBlocks);
+  const size_t chunks = prepared.rules.empty() ? 0 : (n + chunk_units - 1) / chunk_units;
+  std::vector<ChunkResult> chunk_results(chunks);
+  std::atomic<size_t> next_chunk{0};
+  auto work = [&] {
+    std::vector<double> regs(prepared.regs * kBlock);
+    for (size_t c = next_chunk.fetch_add(1); c < chunks; c = next_chunk.fetch_add(1)) {
+      RunChunk(prepared, c * chunk_units, std::min(n, (c + 1) * chunk_units),
+               options.first_failures, regs.data(), &chunk_results[c]);
+    }
+  };
+  std::vector<std::jthread> workers;
+  for (size_t t = 1; t < threads; ++t) {
+    workers.emplace_back(work);
   }
 
   auto record = [&](RuleCount& rc, size_t unit) {
@@ -494,29 +686,8 @@ Result<BatchResult> CompiledCatalog::BatchEvaluate(std::string_view form_code,
       rc.first_units.push_back(static_cast<uint32_t>(unit));
     }
   };
-
-  std::vector<double> regs(std::max<size_t>(max_regs, 1) * kBlock);
-  for (size_t base = 0; base < n; base += kBlock) {
-    int len = static_cast<int>(std::min<size_t>(kBlock, n - base));
-    for (size_t r = 0; r < rules.size(); ++r) {
-      const BRule& br = brules[r];
-      if (br.expr < 0) {
-        continue;
-      }
-      Run(br.code, base, len, regs.data());
-      const double* g =
-          br.gate >= 0 ? regs.data() + static_cast<size_t>(br.gate) * kBlock : nullptr;
-      const double* w =
-          br.when >= 0 ? regs.data() + static_cast<size_t>(br.when) * kBlock : nullptr;
-      const double* e = regs.data() + static_cast<size_t>(br.expr) * kBlock;
-      for (int i = 0; i < len; ++i) {
-        if ((g == nullptr || g[i] == 1) && (w == nullptr || w[i] == 1) && e[i] == 0) {
-          record(result.rules[r], base + i);
-        }
-      }
-    }
-  }
-
+  // The other rules per filing, on the calling thread in unit order (load_filing's contract),
+  // while the workers run the columnar ones.
   if (!fallback.empty() && options.load_filing) {
     EvalCtx c;
     c.prog = program_.get();
@@ -537,6 +708,21 @@ Result<BatchResult> CompiledCatalog::BatchEvaluate(std::string_view form_code,
         if (RuleFails(rules[r], c, nullptr)) {
           record(result.rules[r], u);
         }
+      }
+    }
+  }
+  work();
+  workers.clear();  // joins
+
+  for (const ChunkResult& cr : chunk_results) {
+    for (size_t r = 0; r < prepared.rules.size(); ++r) {
+      RuleCount& rc = result.rules[prepared.rules[r].rule];
+      rc.failures += cr.failures[r];
+      for (uint32_t u : cr.first[r]) {
+        if (rc.first_units.size() >= options.first_failures) {
+          break;
+        }
+        rc.first_units.push_back(u);
       }
     }
   }

@@ -50,7 +50,7 @@ catalog::Catalog BatchCatalog() {
 TEST(Batch, SameCountsAsPerFiling) {
   auto cc = CompileOrDie(BatchCatalog());
   ASSERT_TRUE(cc);
-  const size_t n = 4000;
+  const size_t n = 5003;
   std::mt19937 rng(7);
   auto random_value = [&]() -> json {
     switch (rng() % 8) {
@@ -96,6 +96,7 @@ TEST(Batch, SameCountsAsPerFiling) {
   // Per filing.
   std::map<std::string, uint64_t> expect;
   std::map<std::string, std::vector<uint32_t>> expect_first;
+  std::map<std::string, std::vector<uint32_t>> expect_all;
   int fi = cc->FormIndex("GQ-002");
   auto t0 = std::chrono::steady_clock::now();
   for (size_t u = 0; u < n; ++u) {
@@ -105,6 +106,7 @@ TEST(Batch, SameCountsAsPerFiling) {
     for (const auto& f : out) {
       if (seen.insert(f.rule_id).second) {
         ++expect[f.rule_id];
+        expect_all[f.rule_id].push_back(static_cast<uint32_t>(u));
         if (expect_first[f.rule_id].size() < 3) {
           expect_first[f.rule_id].push_back(static_cast<uint32_t>(u));
         }
@@ -144,6 +146,7 @@ TEST(Batch, SameCountsAsPerFiling) {
     *c = &cur[u];
     *p = &prev[u];
   };
+  opt.threads = 1;
   auto t2 = std::chrono::steady_clock::now();
   auto res = cc->BatchEvaluate("GQ-002", cols, period, opt);
   auto t3 = std::chrono::steady_clock::now();
@@ -154,6 +157,24 @@ TEST(Batch, SameCountsAsPerFiling) {
     columnar += rc.columnar;
     EXPECT_EQ(rc.failures, expect[rc.rule_id]) << rc.rule_id;
     EXPECT_EQ(rc.first_units, expect_first[rc.rule_id]) << rc.rule_id;
+  }
+  // Any thread count: the same counts and the same first units, in unit order, also when the
+  // kept units span several chunks.
+  for (int threads : {4, 2, 0}) {
+    for (size_t keep : {size_t{3}, size_t{100000}}) {
+      BatchOptions o = opt;
+      o.threads = threads;
+      o.first_failures = keep;
+      auto r = cc->BatchEvaluate("GQ-002", cols, period, o);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      for (const auto& rc : r->rules) {
+        EXPECT_EQ(rc.failures, expect[rc.rule_id]) << rc.rule_id << " threads " << threads;
+        const auto& all = expect_all[rc.rule_id];
+        std::vector<uint32_t> want(
+            all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(keep, all.size())));
+        EXPECT_EQ(rc.first_units, want) << rc.rule_id << " threads " << threads;
+      }
+    }
   }
   for (const char* id : {"R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08", "R09", "R10",
                          "GQ002.qc05_0.required", "GQ002.qc55.range"}) {
@@ -220,13 +241,16 @@ TEST(Batch, PrevAcrossYearsUsesOldColumns) {
     }
     cols.Add(s, std::move(c));
   }
-  BatchOptions opt;
-  opt.previous_catalog = old_cc.get();
-  opt.first_failures = 5;
-  auto res = cc->BatchEvaluate("GQ-002", cols, PeriodInfo::Year(2024), opt);
-  ASSERT_TRUE(res.ok()) << res.status().ToString();
-  EXPECT_EQ(res->Find("X")->failures, 1u);
-  EXPECT_EQ(res->Find("X")->first_units, std::vector<uint32_t>{1});
+  for (int threads : {1, 4}) {
+    BatchOptions opt;
+    opt.previous_catalog = old_cc.get();
+    opt.first_failures = 5;
+    opt.threads = threads;
+    auto res = cc->BatchEvaluate("GQ-002", cols, PeriodInfo::Year(2024), opt);
+    ASSERT_TRUE(res.ok()) << res.status().ToString();
+    EXPECT_EQ(res->Find("X")->failures, 1u);
+    EXPECT_EQ(res->Find("X")->first_units, std::vector<uint32_t>{1});
+  }
 }
 
 }  // namespace

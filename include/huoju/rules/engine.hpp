@@ -130,12 +130,17 @@ struct BatchColumns {
 struct BatchOptions {
   /// Keep up to this many failing unit indexes per rule (in unit order).
   size_t first_failures = 0;
+  /// Threads for the columnar rules: the units are cut into chunks (≤ 8192) that worker threads
+  /// and the calling thread take in turn; counts and first_units are merged in unit order, so
+  /// the result is the same for any value. 0 = std::thread::hardware_concurrency(), at most 8.
+  int threads = 0;
   /// Catalog of the previous period's data: this catalog, the previous-year catalog given to
   /// Compile, or null when there is no previous period (prev() is then missing everywhere).
   const CompiledCatalog* previous_catalog = nullptr;
   /// Optional: loads one unit's full data, for the rules that cannot run on columns (text, row
   /// tables, dates). Without it those rules are reported with evaluated = false. Called from
-  /// the calling thread, in unit order; *previous may be set to null.
+  /// the calling thread, in unit order (while worker threads run the columnar rules);
+  /// *previous may be set to null.
   std::function<void(size_t unit, const UnitPeriodData** current, const UnitPeriodData** previous)>
       load_filing;
 };
