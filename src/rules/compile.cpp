@@ -364,7 +364,9 @@ class Binder {
       }
       bool mapped = false;
       if (cw != nullptr) {
-        if (auto m = cw->merged.find(code); m != cw->merged.end()) {
+        if (std::find(cw->added.begin(), cw->added.end(), code) != cw->added.end()) {
+          mapped = true;  // new this year: no predecessor, even if the old form had the code
+        } else if (auto m = cw->merged.find(code); m != cw->merged.end()) {
           mapped = true;
           plan.sum = true;
           for (const auto& o : m->second) {
