@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string_view>
 #include <tuple>
 
@@ -14,6 +17,7 @@
 #include "huoju/core/config.hpp"
 #include "huoju/rules/check.hpp"
 #include "huoju/rules/fixtures.hpp"
+#include "huoju/rules/impact.hpp"
 
 namespace huoju::app {
 namespace {
@@ -30,6 +34,8 @@ const char* kCatalogHelp = R"(用法: huoju catalog <子命令> 目录
   list 目录    列出制度、报表及其指标数、行表数、规则数
   publish 目录 检查通过后把目录发布到数据库，成为不可修改的版本（内容未变则沿用原版本）
   versions     列出数据库中已发布的目录版本
+  impact 目录 --baseline 目录 --form 表号 --input 文件
+               规则影响预览：已有填报在新目录与基准目录下各有多少份不通过每条规则
 
 每个子命令都接受 --help。
 )";
@@ -57,6 +63,22 @@ const char* kPublishHelp = R"(用法: huoju catalog publish 目录 [--data-dir D
 const char* kVersionsHelp = R"(用法: huoju catalog versions [--data-dir DIR | --database-url URL]
 
 列出数据库中已发布的目录版本（年度、版本号、内容摘要、发布时间）。
+)";
+
+const char* kImpactHelp =
+    R"(用法: huoju catalog impact 目录 --baseline 基准目录 --form 表号 --input 文件
+                           [--examples N] [--all] [--json]
+
+规则影响预览：在发布修改过的规则之前，用已有的填报数据比较新目录（目录）与基准目录（如当前
+已发布的 catalog/2024）的审核结果。逐条规则给出基准与新目录下不通过的填报数、新增不通过和不再
+不通过的填报数及示例，并标明规则是新增、修改、删除还是未变。只加载和编译两个目录（不运行夹具）。
+  --input 文件.csv    每行一份该表的填报，首行为指标代码；可有名为 unit 的列标识单位（同 huoju audit）
+  --input 文件.json   一个单位的数据 {"GQ-002": {...}, ...}，或由多个单位组成的数组；
+                      数组元素可有 "unit"（单位标识）和 "previous"（上期数据，格式相同）
+  --examples N        每条规则每个方向最多列出 N 个示例单位（默认 5）
+  --all               也列出定义和结果都未变的规则
+  --json              输出 JSON
+某个目录中没有的指标代码在该目录下忽略（并在报告中列出）。退出状态: 0 完成，2 用法或输入错误。
 )";
 
 // Opens and migrates the database named by `args` (flags after the positional ones) and the
@@ -304,6 +326,289 @@ int List(const std::vector<std::string>& args) {
   return 0;
 }
 
+// ---- catalog impact ------------------------------------------------------------------------
+
+int ImpactUsage(const std::string& message) {
+  std::fprintf(stderr, "错误: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+// One CSV record per line; fields may be double-quoted with "" escapes (no newlines inside),
+// as `huoju audit` reads them.
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
+}
+
+// The units of an impact input file (CSV rows of one form, or JSON units), or a message.
+Result<std::vector<rules::ImpactUnit>> ReadImpactUnits(
+    const std::string& path, const std::string& form,
+    const std::function<bool(const std::string&)>& is_form) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Invalid(fmt::format("无法读取文件 {}", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::vector<rules::ImpactUnit> units;
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
+    std::istringstream lines(text.str());
+    std::string line;
+    std::vector<std::string> header;
+    int row = 0;
+    while (std::getline(lines, line)) {
+      ++row;
+      if (row == 1) {
+        if (line.rfind("\xEF\xBB\xBF", 0) == 0) {
+          line = line.substr(3);  // UTF-8 BOM from spreadsheet programs
+        }
+        header = SplitCsvLine(line);
+        continue;
+      }
+      if (line.empty() || line == "\r") {
+        continue;
+      }
+      auto fields = SplitCsvLine(line);
+      if (fields.size() != header.size()) {
+        return Status::Invalid(
+            fmt::format("{} 第{}行有{}列，首行有{}列", path, row, fields.size(), header.size()));
+      }
+      rules::ImpactUnit u;
+      u.label = fmt::format("第{}行", row);
+      nlohmann::json values = nlohmann::json::object();
+      for (size_t c = 0; c < header.size(); ++c) {
+        if (header[c] == "unit") {
+          u.label = fields[c].empty() ? u.label : fields[c];
+        } else if (!fields[c].empty()) {
+          values[header[c]] = fields[c];
+        }
+      }
+      u.forms = {{form, values}};
+      units.push_back(std::move(u));
+    }
+    return units;
+  }
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (j.is_discarded() || !(j.is_object() || j.is_array())) {
+    return Status::Invalid(fmt::format("{} 不是有效的 JSON 对象或数组", path));
+  }
+  // {"GQ-002": {...}} or the form's bare values {"qc05_0": ...}; "unit" and "previous" apart.
+  auto as_forms = [&](nlohmann::json v) {
+    v.erase("unit");
+    v.erase("previous");
+    bool has_form_key = std::any_of(v.items().begin(), v.items().end(),
+                                    [&](const auto& kv) { return is_form(kv.key()); });
+    return has_form_key ? v : nlohmann::json{{form, v}};
+  };
+  const nlohmann::json list = j.is_array() ? j : nlohmann::json::array({j});
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto& e = list[i];
+    if (!e.is_object()) {
+      return Status::Invalid(fmt::format("{} 第{}个单位不是 JSON 对象", path, i + 1));
+    }
+    rules::ImpactUnit u;
+    u.label = e.contains("unit") && e["unit"].is_string() ? e["unit"].get<std::string>()
+                                                          : fmt::format("第{}个单位", i + 1);
+    u.forms = as_forms(e);
+    if (e.contains("previous") && e["previous"].is_object()) {
+      u.previous = as_forms(e["previous"]);
+    }
+    units.push_back(std::move(u));
+  }
+  return units;
+}
+
+// Loads and compiles a catalog directory (no fixtures: a changed rule may not match its old
+// fixtures yet, which is exactly what the preview is for). Prints problems; null on failure.
+std::shared_ptr<const rules::CompiledCatalog> LoadCompiled(const std::string& dir) {
+  catalog::LoadResult r = catalog::LoadCatalog(dir);
+  if (r.catalog != nullptr && r.problems.empty()) {
+    r.problems = rules::CheckCatalogRules(*r.catalog);
+  }
+  if (!r.ok()) {
+    for (const auto& p : r.problems) {
+      std::fprintf(stderr, "%s/%s\n", dir.c_str(), p.ToString().c_str());
+    }
+    return nullptr;
+  }
+  std::vector<catalog::Problem> problems;
+  auto cc = rules::CompiledCatalog::Compile(
+      std::shared_ptr<const catalog::Catalog>(std::move(r.catalog)), &problems);
+  for (const auto& p : problems) {
+    std::fprintf(stderr, "%s/%s\n", dir.c_str(), p.ToString().c_str());
+  }
+  return cc;
+}
+
+std::string Joined(const std::vector<std::string>& items, size_t total) {
+  std::string out;
+  for (const auto& s : items) {
+    out += (out.empty() ? "" : "、") + s;
+  }
+  if (total > items.size()) {
+    out += fmt::format(" 等{}个", total);
+  }
+  return out.empty() ? "—" : out;
+}
+
+int Impact(const std::vector<std::string>& args) {
+  std::string dir, baseline_dir, form, input;
+  size_t examples = 5;
+  bool all = false, json = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--all" || a == "--json") {
+      (a == "--all" ? all : json) = true;
+      continue;
+    }
+    std::string* target = a == "--baseline" ? &baseline_dir
+                          : a == "--form"   ? &form
+                          : a == "--input"  ? &input
+                                            : nullptr;
+    if (a == "--examples") {
+      if (i + 1 >= args.size() || args[i + 1].empty() ||
+          args[i + 1].find_first_not_of("0123456789") != std::string::npos ||
+          args[i + 1].size() > 6) {
+        return ImpactUsage("--examples 需要一个不大于 999999 的非负整数");
+      }
+      examples = std::stoul(args[++i]);
+      continue;
+    }
+    if (target == nullptr) {
+      if (a.rfind('-', 0) == 0 || !dir.empty()) {
+        return ImpactUsage(
+            fmt::format("未知参数“{}”，运行 huoju catalog impact --help 查看用法", a));
+      }
+      dir = a;
+      continue;
+    }
+    if (i + 1 >= args.size()) {
+      return ImpactUsage(fmt::format("参数 {} 缺少取值", a));
+    }
+    *target = args[++i];
+  }
+  if (dir.empty() || baseline_dir.empty() || form.empty() || input.empty()) {
+    return ImpactUsage("需要目录以及 --baseline、--form 和 --input 参数");
+  }
+  auto candidate = LoadCompiled(dir);
+  if (!candidate) {
+    return ImpactUsage(fmt::format("目录 {} 有问题，不能预览", dir));
+  }
+  auto baseline = LoadCompiled(baseline_dir);
+  if (!baseline) {
+    return ImpactUsage(fmt::format("基准目录 {} 有问题，不能预览", baseline_dir));
+  }
+  auto units = ReadImpactUnits(input, form, [&](const std::string& code) {
+    return candidate->catalog().FindForm(code) != nullptr ||
+           baseline->catalog().FindForm(code) != nullptr;
+  });
+  if (!units.ok()) {
+    return ImpactUsage(units.status().message());
+  }
+  auto report = rules::PreviewImpact(*baseline, *candidate, form, *units, examples);
+  if (!report.ok()) {
+    return ImpactUsage(report.status().message());
+  }
+  if (json) {
+    nlohmann::json j = report->ToJson();
+    j["catalog"] = dir;
+    j["baseline"] = baseline_dir;
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+
+  std::printf("规则影响预览: 表 %s，%zu 份填报；新目录 %s（%d），基准目录 %s（%d）\n", form.c_str(),
+              report->filings, dir.c_str(), candidate->catalog().year, baseline_dir.c_str(),
+              baseline->catalog().year);
+  const std::vector<std::string> head = {"规则编号",   "变更",       "级别",
+                                         "基准不通过", "新不通过",   "变化",
+                                         "新增不通过", "不再不通过", "示例"};
+  std::vector<std::vector<std::string>> rows;
+  size_t added = 0, changed = 0, removed = 0, moved = 0;
+  for (const auto& r : report->rules) {
+    added += r.change == rules::RuleChange::kAdded ? 1 : 0;
+    changed += r.change == rules::RuleChange::kChanged ? 1 : 0;
+    removed += r.change == rules::RuleChange::kRemoved ? 1 : 0;
+    moved += (r.newly_failing != 0 || r.newly_passing != 0) ? 1 : 0;
+    if (!all && !r.Affected()) {
+      continue;
+    }
+    auto delta =
+        static_cast<int64_t>(r.candidate_failures) - static_cast<int64_t>(r.baseline_failures);
+    std::string example;
+    if (r.newly_failing != 0) {
+      example = "新增不通过: " + Joined(r.newly_failing_examples, r.newly_failing);
+    }
+    if (r.newly_passing != 0) {
+      example += (example.empty() ? "" : "；") + std::string("不再不通过: ") +
+                 Joined(r.newly_passing_examples, r.newly_passing);
+    }
+    rows.push_back({r.rule_id, rules::RuleChangeName(r.change),
+                    r.severity == catalog::Severity::kError ? "强制性" : "核实性",
+                    std::to_string(r.baseline_failures), std::to_string(r.candidate_failures),
+                    delta > 0 ? "+" + std::to_string(delta) : std::to_string(delta),
+                    std::to_string(r.newly_failing), std::to_string(r.newly_passing),
+                    example.empty() ? "—" : example});
+  }
+  if (rows.empty()) {
+    std::printf("没有规则的定义或结果发生变化。\n");
+  } else {
+    std::vector<size_t> width(head.size());
+    for (size_t c = 0; c < head.size(); ++c) {
+      width[c] = DisplayWidth(head[c]);
+      for (const auto& row : rows) {
+        width[c] = std::max(width[c], DisplayWidth(row[c]));
+      }
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+      std::string line;
+      for (size_t c = 0; c < row.size(); ++c) {
+        bool number = c >= 3 && c <= 7;
+        line +=
+            (c == 0 ? "" : "  ") + (c + 1 == row.size() ? row[c] : Pad(row[c], width[c], number));
+      }
+      std::printf("%s\n", line.c_str());
+    };
+    print_row(head);
+    for (const auto& row : rows) {
+      print_row(row);
+    }
+  }
+  std::printf(
+      "合计: 规则新增 %zu 条、修改 %zu 条、删除 %zu 条；%zu "
+      "条规则（含内置检查）的不通过填报有变化\n",
+      added, changed, removed, moved);
+  if (!report->ignored_by_candidate.empty()) {
+    std::printf("新目录中没有、已忽略的指标: %s\n",
+                Joined(report->ignored_by_candidate, 0).c_str());
+  }
+  if (!report->ignored_by_baseline.empty()) {
+    std::printf("基准目录中没有、已忽略的指标: %s\n",
+                Joined(report->ignored_by_baseline, 0).c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 catalog::LoadResult CheckCatalogDir(const std::string& dir, rules::FixtureReport* fixtures) {
@@ -378,6 +683,13 @@ int RunCatalogCommand(const std::vector<std::string>& args) {
       return 0;
     }
     return Publish(args);
+  }
+  if (sub == "impact") {
+    if (help) {
+      std::printf("%s", kImpactHelp);
+      return 0;
+    }
+    return Impact(args);
   }
   if (sub == "versions") {
     if (help) {

@@ -127,3 +127,54 @@ for (const backend of ['sqlite', 'postgresql']) {
     }
   });
 }
+
+test('huoju catalog impact counts, per rule, the filings a changed threshold newly fails', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'huoju-impact-'));
+  try {
+    const next = path.join(dir, 'next');
+    cpSync(CATALOG, next, { recursive: true });
+    const cy = path.join(next, 'catalog.yaml');
+    writeFileSync(cy, readFileSync(cy, 'utf8').replaceAll('../codes/', path.join(ROOT, 'catalog/codes') + '/'));
+    // GQ002-R27 (营业收入同比变化) tightened from 50 % to 20 %; GQ002-R30 from qc05_0 to half of it.
+    const form = path.join(next, 'forms/GQ-002.yaml');
+    const original = readFileSync(form, 'utf8');
+    const changed = original
+      .replace('expr: "abs(qc05_0 / prev(qc05_0) - 1) <= 0.5"', 'expr: "abs(qc05_0 / prev(qc05_0) - 1) <= 0.2"')
+      .replace('expr: "qc236 <= qc05_0"', 'expr: "qc236 <= qc05_0 * 0.5"');
+    assert.notEqual(changed, original);
+    writeFileSync(form, changed);
+
+    // Previous revenue 900 (+11 %), 700 (+43 %), 400 (+150 %), none: R27 fails 1 → 2.
+    const units = path.join(dir, 'units.json');
+    const unit = (name, prev) => ({ unit: name, 'GQ-002': { qc05_0: 1000, qc55: 900, qc24: 500 }, previous: prev === undefined ? undefined : { 'GQ-002': { qc05_0: prev } } });
+    writeFileSync(units, JSON.stringify([unit('A公司', 900), unit('B公司', 700), unit('C公司', 400), unit('D公司')]));
+    const r = runHuoju(['catalog', 'impact', next, '--baseline', CATALOG, '--form', 'GQ-002', '--input', units, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.filings, 4);
+    const r27 = report.rules.find((x) => x.id === 'GQ002-R27');
+    assert.deepEqual([r27.change, r27.baseline_failures, r27.candidate_failures, r27.newly_failing, r27.newly_passing],
+      ['修改', 1, 2, 1, 0]);
+    assert.deepEqual(r27.newly_failing_examples, ['B公司']);
+    const r01 = report.rules.find((x) => x.id === 'GQ002-R01');
+    assert.equal(r01.change, '未变');
+    assert.equal(r01.affected, false);
+
+    // CSV input (as huoju audit reads it): qc236 of 100, 600, 900 and blank against qc05_0 1000.
+    const csv = path.join(dir, 'filings.csv');
+    writeFileSync(csv, 'unit,qc05_0,qc55,qc24,qc236\nU1,1000,900,500,100\nU2,1000,900,500,600\nU3,1000,900,500,900\n,1000,900,500,\n');
+    const t = runHuoju(['catalog', 'impact', next, '--baseline', CATALOG, '--form', 'GQ-002', '--input', csv]);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /规则影响预览: 表 GQ-002，4 份填报/);
+    assert.match(t.stdout, /GQ002-R30 +修改 +核实性 +0 +2 +\+2 +2 +0 +新增不通过: U2、U3/);
+    assert.match(t.stdout, /GQ002-R27 +修改/);  // changed definition, no count change without prev()
+    assert.doesNotMatch(t.stdout, /GQ002-R01 /);  // unchanged rules are left out without --all
+    console.log(`# ${t.stdout.trim().split('\n').join(' | ')}`);
+
+    const bad = runHuoju(['catalog', 'impact', next, '--form', 'GQ-002', '--input', csv]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--baseline/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
