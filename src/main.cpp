@@ -1,8 +1,12 @@
 // The `huoju` command: serve, migrate, demo-data, routes, version.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -35,6 +39,7 @@ const char* kMainHelp = R"(huoju — 火炬统计调查与登记服务平台
   routes      以 JSON 列出全部接口及其权限动作
   catalog     检查或列出统计调查目录（catalog check|list 目录）
   audit       用目录的审核规则审核文件中的填报数据
+  import      批量导入填报数据（JSON Lines），逐份审核后保存并上报
   version     显示版本
   help        显示本帮助
 
@@ -181,21 +186,43 @@ int DemoData(std::vector<std::string> args) {
         "向空数据库写入确定性的演示数据：火炬中心、31个省级、地市、178个国家高新区、\n"
         "技术合同登记机构、K 个填报单位（有效的统一社会信用代码）以及演示账号。\n\n参数:\n"
         "  --seed N               随机种子（默认 1）\n"
-        "  --units K              填报单位数量（默认 2000）\n%s",
+        "  --units K              填报单位数量（默认 2000）\n"
+        "  --unit-accounts N      另为前 N 家企业各建一个填报账号 unit000001…（压测用，密码同上）\n"
+        "  --submit N             本年 GQ-002 经审核后上报的企业数（默认单位数的十分之一，至多 "
+        "2000）\n%s",
         kCommonFlags);
     return 0;
   }
   huoju::app::DemoOptions demo;
+  int64_t submit = -1;  // default: a tenth of the units, at most 2000
+  struct IntFlag {
+    const char* name;
+    long long max;
+    const char* expect;
+    std::function<void(long long)> set;
+  };
+  const std::vector<IntFlag> int_flags = {
+      {"--seed", LLONG_MAX, "非负整数", [&](long long v) { demo.seed = static_cast<uint64_t>(v); }},
+      {"--units", 2000000, " 0 到 2000000 的整数", [&](long long v) { demo.units = v; }},
+      {"--unit-accounts", 2000000, " 0 到 2000000 的整数",
+       [&](long long v) { demo.unit_accounts = v; }},
+      {"--submit", 2000000, " 0 到 2000000 的整数", [&](long long v) { submit = v; }},
+  };
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
-    std::string value;
-    bool is_seed = name == "--seed" || name.rfind("--seed=", 0) == 0;
-    bool is_units = name == "--units" || name.rfind("--units=", 0) == 0;
-    if (!is_seed && !is_units) {
+    const IntFlag* flag = nullptr;
+    for (const auto& f : int_flags) {
+      const std::string n = f.name;
+      if (name == n || name.rfind(n + "=", 0) == 0) {
+        flag = &f;
+      }
+    }
+    if (flag == nullptr) {
       rest.push_back(args[i]);
       continue;
     }
+    std::string value;
     if (auto eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
     } else if (i + 1 < args.size()) {
@@ -207,16 +234,12 @@ int DemoData(std::vector<std::string> args) {
     char* end = nullptr;
     errno = 0;
     long long v = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || errno != 0 || v < 0 || (is_units && v > 2000000)) {
-      std::fprintf(stderr, "错误: 参数 %s 的值“%s”无效：应为%s\n", is_seed ? "--seed" : "--units",
-                   value.c_str(), is_seed ? "非负整数" : " 0 到 2000000 的整数");
+    if (value.empty() || *end != '\0' || errno != 0 || v < 0 || v > flag->max) {
+      std::fprintf(stderr, "错误: 参数 %s 的值“%s”无效：应为%s\n", flag->name, value.c_str(),
+                   flag->expect);
       return kExitUsage;
     }
-    if (is_seed) {
-      demo.seed = static_cast<uint64_t>(v);
-    } else {
-      demo.units = v;
-    }
+    flag->set(v);
   }
   Config config;
   int exit_code = 0;
@@ -248,7 +271,7 @@ int DemoData(std::vector<std::string> args) {
   if (!app->catalogs().years().empty()) {
     const int year = app->catalogs().years().rbegin()->first;
     auto survey = huoju::app::GenerateDemoSurvey(
-        *app, year, std::min<int64_t>(demo.units / 10, 2000), demo.seed);
+        *app, year, submit >= 0 ? submit : std::min<int64_t>(demo.units / 10, 2000), demo.seed);
     if (!survey.ok()) {
       return Fail(survey.status());
     }
@@ -281,6 +304,108 @@ int Check(const std::vector<std::string>& args) {
   }
   std::printf("数据库完整性检查通过 (%s)\n", app->db().backend_name());
   return 0;
+}
+
+int Import(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::printf(
+        "用法: huoju import --form 表号 --period 报告期 --input 文件.jsonl [--draft] [参数]\n\n"
+        "批量导入填报数据：文件每行一个 JSON 对象 {\"uscc\": 统一社会信用代码, \"values\": {指标: "
+        "值}, "
+        "\"explanations\": {规则编号: 说明}}。\n每份数据都按目录审核公式审核：有错误、或（上报时）"
+        "有未说明的核实性提示的行不写入并列出原因；其余保存为新版本并上报（--draft 则只保存）。\n"
+        "以火炬中心身份执行，写入审计日志。\n\n参数:\n%s",
+        kCommonFlags);
+    return 0;
+  }
+  huoju::app::ImportOptions options;
+  std::string input;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) {
+        return false;
+      }
+      *out = args[++i];
+      return true;
+    };
+    bool ok = true;
+    if (a == "--form") {
+      ok = value(&options.form_code);
+    } else if (a == "--period") {
+      ok = value(&options.period);
+    } else if (a == "--input") {
+      ok = value(&input);
+    } else if (a == "--draft") {
+      options.submit = false;
+    } else {
+      rest.push_back(a);
+    }
+    if (!ok) {
+      std::fprintf(stderr, "错误: 参数 %s 缺少取值\n", a.c_str());
+      return kExitUsage;
+    }
+  }
+  if (options.form_code.empty() || options.period.empty() || input.empty()) {
+    std::fprintf(stderr, "错误: 需要 --form、--period 和 --input\n");
+    return kExitUsage;
+  }
+  std::ifstream in(input);
+  if (!in) {
+    std::fprintf(stderr, "错误: 无法读取文件 %s\n", input.c_str());
+    return kExitUsage;
+  }
+  std::vector<huoju::app::ImportRow> rows;
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("uscc") || !j["uscc"].is_string() ||
+        !j.contains("values") || !j["values"].is_object()) {
+      std::fprintf(stderr, "错误: %s 第 %zu 行应为 {\"uscc\": …, \"values\": {…}} 形式的 JSON\n",
+                   input.c_str(), line_no);
+      return kExitUsage;
+    }
+    huoju::app::ImportRow row;
+    row.uscc = j["uscc"].get<std::string>();
+    row.values = std::move(j["values"]);
+    if (j.contains("explanations")) {
+      row.explanations = std::move(j["explanations"]);
+    }
+    rows.push_back(std::move(row));
+  }
+  Config config;
+  int exit_code = 0;
+  auto app = OpenApp(config, rest, kDbFlags, exit_code);
+  if (!app) {
+    return exit_code;
+  }
+  auto who = app->OperatorPrincipal();
+  if (!who.ok()) {
+    return Fail(who.status());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto report = app->filings().Import(*who, options, rows, {"cli", "huoju import", ""});
+  if (!report.ok()) {
+    return Fail(report.status());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("导入 %zu 行：保存 %lld 份，上报 %lld 份，拒绝 %lld 行；用时 %.1f 秒（%.0f 行/秒）\n",
+              rows.size(), static_cast<long long>((*report)["saved"].get<int64_t>()),
+              static_cast<long long>((*report)["submitted"].get<int64_t>()),
+              static_cast<long long>((*report)["rejected"].get<int64_t>()), seconds,
+              seconds > 0 ? static_cast<double>(rows.size()) / seconds : 0.0);
+  for (const auto& r : (*report)["rejections"]) {
+    std::printf("  第 %lld 行 %s: %s\n", static_cast<long long>(r["row"].get<int64_t>()),
+                r["uscc"].get<std::string>().c_str(), r["message"].get<std::string>().c_str());
+  }
+  return (*report)["rejected"].get<int64_t>() > 0 ? 1 : 0;
 }
 
 int Routes() {
@@ -324,6 +449,9 @@ int main(int argc, char** argv) {
   }
   if (command == "catalog") {
     return huoju::app::RunCatalogCommand(args);
+  }
+  if (command == "import") {
+    return Import(args);
   }
   if (command == "routes") {
     return Routes();

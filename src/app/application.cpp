@@ -47,6 +47,25 @@ Result<std::unique_ptr<Application>> Application::Open(const Config& config, con
       std::move(db), std::move(hasher), std::move(directory), std::move(catalogs), clock));
 }
 
+Result<Principal> Application::OperatorPrincipal() {
+  Principal p;
+  HUOJU_RETURN_IF_ERROR(db_->Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, scope_node_id, display_name, username "
+                                              "FROM account WHERE role = 'center' AND status = "
+                                              "'active' ORDER BY id LIMIT 1"));
+    if (rows.empty()) {
+      return Status::Invalid("数据库中没有火炬中心账号");
+    }
+    p.account_id = rows.Int(0, 0);
+    p.display_name = rows.Text(0, 2);
+    p.username = rows.Text(0, 3);
+    HUOJU_ASSIGN_OR_RETURN(p.scope, org::OrgRepository::Get(s, rows.Int(0, 1)));
+    return Status::Ok();
+  }));
+  p.role = identity::Role::kCenter;
+  return p;
+}
+
 nlohmann::json PageJson(const org::NodePage& page, const org::Page& request) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& n : page.items) {

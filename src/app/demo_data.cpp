@@ -478,6 +478,26 @@ Result<DemoSummary> GenerateDemoData(store::Database& db, identity::PasswordHash
       HUOJU_ASSIGN_OR_RETURN(int64_t id, identity::AccountRepository::Create(s, a, now));
       (void)id;
     }
+    // Load-test accounts: one hash (same password) serves them all, so thousands cost one
+    // argon2id run.
+    int64_t made = 0;
+    const std::string unit_hash = hashed.empty() ? std::string() : hashed.front().second;
+    for (const Node& n : nodes) {
+      if (made >= options.unit_accounts || unit_hash.empty()) {
+        break;
+      }
+      if (n.kind != NodeKind::kUnit || n.unit_type != "enterprise") {
+        continue;
+      }
+      ++made;
+      identity::NewAccount a{fmt::format("unit{:06}", made),
+                             n.name + "填报员",
+                             unit_hash,
+                             identity::Role::kFiller,
+                             n.id,
+                             false};
+      HUOJU_RETURN_IF_ERROR(identity::AccountRepository::Create(s, a, now).status());
+    }
     store::AuditEntry e{
         0,          "demo.generate",
         "org_tree", "1",

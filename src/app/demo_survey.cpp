@@ -14,23 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<identity::Principal> CenterPrincipal(Application& app) {
-  identity::Principal p;
-  HUOJU_RETURN_IF_ERROR(app.db().Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, scope_node_id FROM account WHERE "
-                                              "role = 'center' ORDER BY id LIMIT 1"));
-    if (rows.empty()) {
-      return Status::Invalid("演示数据中没有火炬中心账号");
-    }
-    p.account_id = rows.Int(0, 0);
-    HUOJU_ASSIGN_OR_RETURN(p.scope, org::OrgRepository::Get(s, rows.Int(0, 1)));
-    return Status::Ok();
-  }));
-  p.role = identity::Role::kCenter;
-  p.display_name = "火炬中心";
-  return p;
-}
-
 // Revenue, total assets and tax of one enterprise (千元), lognormal like real firm sizes.
 json LastYearValues(std::mt19937_64& rng) {
   std::lognormal_distribution<double> size(10.0, 1.4);
@@ -50,7 +33,7 @@ Result<DemoSurveySummary> GenerateDemoSurvey(Application& app, int year, int64_t
     return Status::Invalid(fmt::format("没有 {} 年度的报表目录，无法生成演示填报", year));
   }
   DemoSurveySummary out;
-  HUOJU_ASSIGN_OR_RETURN(auto center, CenterPrincipal(app));
+  HUOJU_ASSIGN_OR_RETURN(auto center, app.OperatorPrincipal());
   const int today = filing::BeijingDay(app.clock().NowMillis());
   for (const char* form : {"GQ-001", "GQ-002", "GQ-003", "GQ-004", "GQ-005"}) {
     OpenPeriodRequest req;

@@ -1119,6 +1119,250 @@ Result<json> Filings::Withdraw(const Principal& who, int64_t filing_id, const st
   return Get(who, filing_id);
 }
 
+// ---------------------------------------------------------------- bulk import
+
+Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
+                             const std::vector<ImportRow>& rows, const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  constexpr size_t kChunk = 2000;
+  constexpr size_t kMaxRejections = 1000;
+  const int64_t now = clock_.NowMillis();
+  PeriodRow period;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto p, s.Query(fmt::format("SELECT {} FROM survey_period WHERE "
+                                                       "form_code = ? AND period_key = ?",
+                                                       kPeriodColumns),
+                                           {options.form_code, options.period}));
+    if (p.empty()) {
+      return Status::InvalidField(
+          "period", fmt::format("报告期 {} {} 未开启", options.form_code, options.period));
+    }
+    period = ReadPeriod(p, 0);
+    return Status::Ok();
+  }));
+  const CatalogYear* cy = catalogs_.Year(period.catalog_year);
+  const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(options.form_code);
+  if (form == nullptr) {
+    return Status::Unavailable("报表目录未加载");
+  }
+  HUOJU_ASSIGN_OR_RETURN(auto key, filing::PeriodKey::Parse(period.period_key, *form));
+  const std::string prev_key = key.PreviousYear().ToString();
+  const auto& compiled = *cy->compiled;
+  const CatalogYear* prev_cy =
+      cy->catalog().previous_year == key.year - 1 ? catalogs_.Year(key.year - 1) : nullptr;
+  const auto& prev_compiled = prev_cy != nullptr ? *prev_cy->compiled : compiled;
+  const int form_index = compiled.FormIndex(form->code);
+  const catalog::Indicator* size_ind = SizeIndicator(*form);
+
+  int64_t saved = 0;
+  int64_t submitted = 0;
+  int64_t rejected = 0;
+  json rejections = json::array();
+  auto reject = [&](size_t row, const std::string& uscc, const std::string& message) {
+    ++rejected;
+    if (rejections.size() < kMaxRejections) {
+      rejections.push_back({{"row", row + 1}, {"uscc", uscc}, {"message", message}});
+    }
+  };
+
+  struct Accepted {
+    int64_t filing_id;
+    int64_t unit_id;
+    int64_t version;
+    FilingState from;
+    std::string values;
+    std::string failures;
+    std::string explanations;
+    std::string hash;
+    int64_t errors;
+    int64_t warnings;
+    std::optional<double> size;
+    std::optional<double> previous_size;
+    double risk;
+  };
+  for (size_t start = 0; start < rows.size(); start += kChunk) {
+    const size_t end = std::min(rows.size(), start + kChunk);
+    std::vector<Accepted> accepted;
+    HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+      // The chunk's tasks, by USCC, and every filing of those units this year and last.
+      std::string in;
+      store::Params params = {options.form_code, period.period_key};
+      for (size_t i = start; i < end; ++i) {
+        in += in.empty() ? "?" : ", ?";
+        params.emplace_back(rows[i].uscc);
+      }
+      HUOJU_ASSIGN_OR_RETURN(
+          auto tasks,
+          s.Query("SELECT f.id, f.unit_id, f.state, f.version, o.uscc, f.unit_path FROM filing f "
+                  "JOIN org_node o ON o.id = f.unit_id WHERE f.form_code = ? AND "
+                  "f.period_key = ? AND o.uscc IN (" +
+                      in + ")",
+                  params));
+      struct Task {
+        int64_t id, unit_id, version;
+        FilingState state;
+        std::string path;
+      };
+      std::map<std::string, Task> by_uscc;
+      std::string units_in;
+      store::Params unit_params = {period.period_key, prev_key};
+      for (size_t i = 0; i < tasks.size(); ++i) {
+        by_uscc[tasks.Text(i, 4)] = {
+            tasks.Int(i, 0), tasks.Int(i, 1), tasks.Int(i, 3),
+            filing::ParseState(tasks.Text(i, 2)).value_or(FilingState::kNotStarted),
+            tasks.Text(i, 5)};
+        units_in += units_in.empty() ? "?" : ", ?";
+        unit_params.emplace_back(tasks.Int(i, 1));
+      }
+      std::map<int64_t, std::vector<std::pair<std::string, std::string>>> current_forms;
+      std::map<int64_t, std::vector<std::pair<std::string, std::string>>> previous_forms;
+      if (!units_in.empty()) {
+        HUOJU_ASSIGN_OR_RETURN(
+            auto data, s.Query("SELECT unit_id, period_key, form_code, values_json FROM filing "
+                               "WHERE period_key IN (?, ?) AND version > 0 AND unit_id IN (" +
+                                   units_in + ")",
+                               unit_params));
+        for (size_t i = 0; i < data.size(); ++i) {
+          auto& target = data.Text(i, 1) == period.period_key ? current_forms : previous_forms;
+          target[data.Int(i, 0)].emplace_back(data.Text(i, 2), data.Text(i, 3));
+        }
+      }
+      rules::UnitPeriodData current(compiled);
+      rules::UnitPeriodData previous(prev_compiled);
+      std::vector<rules::Failure> failures;
+      for (size_t i = start; i < end; ++i) {
+        const ImportRow& row = rows[i];
+        auto it = by_uscc.find(row.uscc);
+        auto unit = it == by_uscc.end() ? std::nullopt : directory_.Get(it->second.unit_id);
+        if (!unit || !who.scope.Contains(*unit)) {
+          reject(i, row.uscc, "没有该统一社会信用代码的填报任务，或不在您的管辖范围内");
+          continue;
+        }
+        const Task& task = it->second;
+        if (task.state == FilingState::kSubmitted || task.state == FilingState::kFinal) {
+          reject(i, row.uscc, "报表已上报或已终审，导入不能覆盖");
+          continue;
+        }
+        if (!row.values.is_object() || !row.explanations.is_object()) {
+          reject(i, row.uscc, "报表数据和审核说明应为对象");
+          continue;
+        }
+        current.Clear();
+        previous.Clear();
+        for (const auto& [code, text] : current_forms[task.unit_id]) {
+          if (code != form->code && compiled.FormIndex(code) >= 0) {
+            (void)current.SetForm(code, ParseStored(text, json::object()));
+          }
+        }
+        for (const auto& [code, text] : previous_forms[task.unit_id]) {
+          if (prev_compiled.FormIndex(code) >= 0) {
+            (void)previous.SetForm(code, ParseStored(text, json::object()));
+          }
+        }
+        if (Status st = current.SetForm(form->code, row.values); !st.ok()) {
+          reject(i, row.uscc, st.message());
+          continue;
+        }
+        failures.clear();
+        compiled.Evaluate(form_index, current, &previous, key.Info(), &failures);
+        const json failures_json = FailuresToJson(failures);
+        int64_t errors = 0;
+        for (const auto& f : failures) {
+          errors += f.severity == catalog::Severity::kError ? 1 : 0;
+        }
+        if (errors > 0) {
+          reject(i, row.uscc,
+                 fmt::format("有 {} 处错误，如：{}", errors,
+                             failures_json[0]["message"].get<std::string>()));
+          continue;
+        }
+        json explanations = json::object();
+        for (const auto& f : failures_json) {
+          const std::string id = f["rule_id"];
+          if (row.explanations.contains(id) && row.explanations[id].is_string()) {
+            explanations[id] = row.explanations[id];
+          }
+        }
+        auto unexplained = UnexplainedWarnings(failures_json, explanations);
+        if (options.submit && !unexplained.empty()) {
+          reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()));
+          continue;
+        }
+        Accepted a;
+        a.filing_id = task.id;
+        a.unit_id = task.unit_id;
+        a.version = task.version + 1;
+        a.from = task.state;
+        a.values = row.values.dump();
+        a.explanations = explanations.dump();
+        a.failures = failures_json.dump();
+        a.hash = Blake2bHex(a.values + "\n" + a.explanations);
+        a.errors = 0;
+        a.warnings = static_cast<int64_t>(failures.size());
+        if (size_ind != nullptr) {
+          a.size = NumberOf(row.values, size_ind->code);
+          for (const auto& [code, text] : previous_forms[task.unit_id]) {
+            if (code == form->code) {
+              a.previous_size = NumberOf(ParseStored(text, json::object()), size_ind->code);
+            }
+          }
+        }
+        a.risk = filing::RiskScore(a.size.value_or(0), a.previous_size.value_or(NAN),
+                                   static_cast<int>(a.warnings), 0);
+        accepted.push_back(std::move(a));
+      }
+      return Status::Ok();
+    }));
+    if (accepted.empty()) {
+      continue;
+    }
+    const bool late = filing::BeijingDay(now) > period.due_on;
+    HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+      for (const Accepted& a : accepted) {
+        HUOJU_RETURN_IF_ERROR(
+            s.Execute("INSERT INTO filing_version (filing_id, version, values_json, data_hash, "
+                      "explanations_json, failures_json, created_by, created_at) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?)",
+                      {a.filing_id, a.version, a.values, a.hash, a.explanations, a.failures,
+                       who.account_id, now})
+                .status());
+        const char* state = options.submit                     ? "submitted"
+                            : a.from == FilingState::kReturned ? "returned"
+                                                               : "draft";
+        // The version check: the row must still be the version read above.
+        HUOJU_ASSIGN_OR_RETURN(
+            int64_t changed,
+            s.Execute("UPDATE filing SET version = ?, state = ?, data_hash = ?, values_json = ?, "
+                      "failures_json = ?, explanations_json = ?, error_count = 0, "
+                      "warning_count = ?, size_value = ?, previous_size_value = ?, risk = ?, "
+                      "review_level = 0, reviewed_since_submit = 0, submitted_version = ?, "
+                      "submitted_at = ?, late = ?, updated_at = ? WHERE id = ? AND version = ?",
+                      {a.version, state, a.hash, a.values, a.failures, a.explanations, a.warnings,
+                       NullableDouble(a.size), NullableDouble(a.previous_size), a.risk,
+                       options.submit ? a.version : int64_t{0},
+                       options.submit ? store::Value(now) : store::Value(nullptr),
+                       static_cast<int64_t>(options.submit && late ? 1 : 0), now, a.filing_id,
+                       a.version - 1}));
+        if (changed != 1) {
+          return Status::Conflict("导入期间有报表被他人修改，本批未写入，请重新导入");
+        }
+        HUOJU_RETURN_IF_ERROR(s.AppendAudit(
+            FilingAudit(who, origin, options.submit ? "filing.import_submit" : "filing.import",
+                        a.filing_id, a.unit_id, {{"version", a.version}, {"warnings", a.warnings}}),
+            now));
+      }
+      return Status::Ok();
+    }));
+    saved += static_cast<int64_t>(accepted.size());
+    submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
+  }
+  return json{{"rows", rows.size()},
+              {"saved", saved},
+              {"submitted", submitted},
+              {"rejected", rejected},
+              {"rejections", std::move(rejections)}};
+}
+
 // ---------------------------------------------------------------- review
 
 Result<json> Filings::Queue(const Principal& who, const QueueQuery& q) {

@@ -38,6 +38,9 @@ class Application {
   const CatalogRegistry& catalogs() const { return *catalogs_; }
   /// The survey workflow (periods, filings, review, scans, progress).
   Filings& filings() { return *filings_; }
+  /// The first active Torch Center account, for operator commands run on the server itself
+  /// (demo data, bulk import). Blocking.
+  Result<identity::Principal> OperatorPrincipal();
 
   // --- org tree (docs/api.md "Org tree") ---
   Result<nlohmann::json> OrgScope(const identity::Principal& who);

@@ -19,6 +19,9 @@ namespace huoju::app {
 struct DemoOptions {
   uint64_t seed = 1;
   int64_t units = 2000;
+  /// Also one filler account per enterprise for the first N enterprises ("unit000001", …),
+  /// for load tests; they share the demo password.
+  int64_t unit_accounts = 0;
   std::string password = "Huoju@2024";
 };
 

@@ -59,6 +59,19 @@ struct QueueQuery {
   int64_t limit = 50;
 };
 
+/// One unit's filing in a bulk import.
+struct ImportRow {
+  std::string uscc;
+  nlohmann::json values;
+  nlohmann::json explanations = nlohmann::json::object();
+};
+
+struct ImportOptions {
+  std::string form_code;
+  std::string period;
+  bool submit = true;  ///< submit each clean filing (else leave it a draft)
+};
+
 class Filings {
  public:
   Filings(store::Database& db, const org::Directory& directory, const CatalogRegistry& catalogs,
@@ -94,6 +107,16 @@ class Filings {
                                 int64_t expected_version, const identity::RequestOrigin& origin);
   Result<nlohmann::json> Withdraw(const identity::Principal& who, int64_t filing_id,
                                   const std::string& reason, const identity::RequestOrigin& origin);
+
+  /// Bulk import (data migration, a reviewer's batch): every row is validated and audited with
+  /// the unit's other forms and last year's data like a save; rows with errors, unexplained
+  /// warnings (when submitting), unknown USCCs, units outside the caller's scope or filings
+  /// already in review are rejected and written not at all, the others are saved as a new
+  /// version (and submitted) in transactions of a few thousand. The answer counts them and
+  /// lists the first 1000 rejections with row number and reason.
+  Result<nlohmann::json> Import(const identity::Principal& who, const ImportOptions& options,
+                                const std::vector<ImportRow>& rows,
+                                const identity::RequestOrigin& origin);
 
   // --- review ---
   Result<nlohmann::json> Queue(const identity::Principal& who, const QueueQuery& query);
