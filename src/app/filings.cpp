@@ -871,6 +871,7 @@ Result<json> Filings::FormDefinition(const Principal& who, int year, const std::
               {"category", form->category},
               {"provisional", form->provisional},
               {"signed_scan", form->signed_scan},
+              {"signed_scan_when", form->signed_scan_when},
               {"review_chain", Impl::Chain(*form)},
               {"sections", std::move(sections)},
               {"row_tables", std::move(tables)},
@@ -2028,6 +2029,225 @@ Result<json> Filings::NonFilers(const Principal& who, const std::string& form_co
     return Status::Ok();
   }));
   return json{{"items", std::move(items)}, {"total", total}, {"offset", offset}, {"limit", limit}};
+}
+
+namespace {
+
+std::string FormatNumber(std::optional<double> v, int decimals = 1) {
+  if (!v || !std::isfinite(*v)) {
+    return "";
+  }
+  return fmt::format("{:.{}f}", *v, decimals);
+}
+
+std::string ChangeText(std::optional<double> now, std::optional<double> before) {
+  if (!now || !before || *before == 0) {
+    return "";
+  }
+  return fmt::format("{:.1f}", (*now / *before - 1) * 100);
+}
+
+}  // namespace
+
+Result<json> Filings::Materials(const Principal& who, const std::string& kind,
+                                const std::string& form_code, const std::string& period,
+                                int64_t node_id) {
+  static const std::map<std::string, std::string> kTitles = {
+      {"large_revenue", "营业收入2亿元以上企业报表封面情况"},
+      {"listed", "上市（挂牌）企业清单"},
+      {"yoy", "企业当年数据与上年比较清单"},
+      {"large_changes", "同比变化较大企业及原因说明"},
+      {"revoked", "已撤销企业清单"},
+      {"audit_notes", "审核错误与核实性提示说明"},
+  };
+  auto title = kTitles.find(kind);
+  if (title == kTitles.end()) {
+    return Status::NotFound(fmt::format("没有“{}”这种集中审核材料", kind));
+  }
+  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
+  if (!node) {
+    return Status::NotFound("机构不存在或不在您的管辖范围内");
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  // The listed-enterprise list reads GQ-001 (上市情况); the others the chosen form.
+  const std::string form_used = kind == "listed" ? "GQ-001" : form_code;
+  json columns;
+  json numeric;
+  json rows = json::array();
+  constexpr size_t kMaxRows = 100000;
+  auto [lo, hi] = SubtreeRange(node->path);
+  auto parent_name = [&](const std::string& path) {
+    const auto ids = IdsOfPath(path);
+    if (ids.size() >= 2) {
+      if (auto p = directory_.Get(ids[ids.size() - 2])) {
+        return p->name;
+      }
+    }
+    return std::string();
+  };
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    if (kind == "revoked") {
+      columns = {"序号", "企业名称", "统一社会信用代码", "所属地域", "撤销原因", "撤销时间"};
+      numeric = {true, false, false, false, false, false};
+      HUOJU_ASSIGN_OR_RETURN(
+          auto r, s.Query("SELECT o.id, o.name, o.uscc, o.region_code, o.path, o.updated_at, "
+                          "(SELECT l.detail FROM audit_log l WHERE l.object_type = 'org_node' AND "
+                          "l.object_id = CAST(o.id AS TEXT) AND l.action = 'org.close' ORDER BY "
+                          "l.id DESC LIMIT 1) FROM org_node o WHERE o.kind = 'unit' AND "
+                          "o.status <> 'active' AND o.path >= ? AND o.path < ? ORDER BY o.path",
+                          {lo, hi}));
+      for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
+        const json detail = ParseStored(r.Text(i, 6), json::object());
+        rows.push_back({std::to_string(rows.size() + 1), r.Text(i, 1), r.Text(i, 2),
+                        parent_name(r.Text(i, 4)), detail.value("reason", "（未记录）"),
+                        FormatIsoUtc(r.Int(i, 5)).substr(0, 10)});
+      }
+      return Status::Ok();
+    }
+    HUOJU_ASSIGN_OR_RETURN(auto periods,
+                           s.Query(fmt::format("SELECT {} FROM survey_period WHERE form_code = ? "
+                                               "AND period_key = ?",
+                                               kPeriodColumns),
+                                   {form_used, period}));
+    if (periods.empty()) {
+      return Status::NotFound(fmt::format("报告期 {} {} 未开启", form_used, period));
+    }
+    const PeriodRow p = ReadPeriod(periods, 0);
+    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_used);
+    if (form == nullptr) {
+      return Status::Unavailable("报表目录未加载");
+    }
+    const catalog::Indicator* size = SizeIndicator(*form);
+    const std::string size_name =
+        size ? size->name + (size->unit.empty() ? "" : "（" + size->unit + "）") : "规模";
+    HUOJU_ASSIGN_OR_RETURN(
+        auto r, s.Query("SELECT f.id, o.name, o.uscc, f.unit_path, f.state, f.version, "
+                        "f.scan_version, f.values_json, f.size_value, f.previous_size_value, "
+                        "f.failures_json, f.explanations_json, f.decisions_json FROM filing f JOIN "
+                        "org_node o ON o.id = f.unit_id WHERE f.form_code = ? AND f.period_key = ? "
+                        "AND f.unit_path >= ? AND f.unit_path < ? AND f.version > 0 ORDER BY "
+                        "f.unit_path",
+                        {form_used, period, lo, hi}));
+    auto opt = [&](size_t i, size_t c) { return OptionalDouble(r, i, c); };
+    const std::string revenue_code = "qc05_0";
+    if (kind == "large_revenue") {
+      columns = {"序号",     "企业名称", "统一社会信用代码", "所属园区/地区", "营业收入（千元）",
+                 "报表状态", "签章封面"};
+      numeric = {true, false, false, false, true, false, false};
+      for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
+        auto revenue = NumberOf(ParseStored(r.Text(i, 7), json::object()), revenue_code);
+        if (!revenue || *revenue < 200000) {
+          continue;
+        }
+        const int64_t version = r.Int(i, 5);
+        const int64_t scan = r.Int(i, 6);
+        const std::string cover = scan == 0 ? "未上传"
+                                  : scan == version
+                                      ? "已上传（与当前数据一致）"
+                                      : fmt::format("已上传（第{}版，非当前版本）", scan);
+        rows.push_back(
+            {std::to_string(rows.size() + 1), r.Text(i, 1), r.Text(i, 2), parent_name(r.Text(i, 3)),
+             FormatNumber(revenue),
+             filing::StateName(filing::ParseState(r.Text(i, 4)).value_or(FilingState::kDraft)),
+             cover});
+      }
+    } else if (kind == "listed") {
+      columns = {"序号",     "企业名称", "统一社会信用代码", "所属园区/地区", "上市（挂牌）情况",
+                 "证券代码", "上市时间", "年末市值（万元）"};
+      numeric = {true, false, false, false, false, false, true, true};
+      const auto* ind = form->FindIndicator("qb15");
+      const CodeList* list = ind ? cy->catalog().FindCodeList(ind->type.code_list) : nullptr;
+      for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
+        const json v = ParseStored(r.Text(i, 7), json::object());
+        const std::string status =
+            v.contains("qb15") && v["qb15"].is_string() ? v["qb15"].get<std::string>() : "";
+        if (status.empty() || status == "0" || status == "9") {
+          continue;
+        }
+        const Code* code = list ? list->Find(status) : nullptr;
+        auto text = [&](const char* key) {
+          return v.contains(key) ? (v[key].is_string() ? v[key].get<std::string>() : v[key].dump())
+                                 : "";
+        };
+        rows.push_back({std::to_string(rows.size() + 1), r.Text(i, 1), r.Text(i, 2),
+                        parent_name(r.Text(i, 3)), code ? code->name : status, text("qb15_1"),
+                        text("qb15_2"), text("qb15_5")});
+      }
+    } else if (kind == "yoy" || kind == "large_changes") {
+      const bool large = kind == "large_changes";
+      columns = {"序号",          "企业名称",         "统一社会信用代码",
+                 "所属园区/地区", "本年" + size_name, "上年" + size_name,
+                 "变动（%）"};
+      numeric = {true, false, false, false, true, true, true};
+      if (large) {
+        columns.push_back("企业说明");
+        numeric.push_back(false);
+      }
+      double sum_now = 0;
+      double sum_before = 0;
+      for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
+        auto now = opt(i, 8);
+        auto before = opt(i, 9);
+        if (large && !(now && before && *before != 0 && std::abs(*now / *before - 1) >= 0.5)) {
+          continue;
+        }
+        sum_now += now.value_or(0);
+        sum_before += before.value_or(0);
+        json row = {std::to_string(rows.size() + 1), r.Text(i, 1),      r.Text(i, 2),
+                    parent_name(r.Text(i, 3)),       FormatNumber(now), FormatNumber(before),
+                    ChangeText(now, before)};
+        if (large) {
+          std::string notes;
+          for (const auto& [rule, text] : ParseStored(r.Text(i, 11), json::object()).items()) {
+            notes += (notes.empty() ? "" : "；") + rule + "：" + text.get<std::string>();
+          }
+          row.push_back(notes);
+        }
+        rows.push_back(std::move(row));
+      }
+      if (!large && !rows.empty()) {
+        rows.push_back({"", "合计", "", "", FormatNumber(sum_now), FormatNumber(sum_before),
+                        ChangeText(sum_now, sum_before)});
+      }
+    } else {  // audit_notes
+      columns = {"序号", "企业名称", "统一社会信用代码", "规则",
+                 "类型", "审核提示", "企业说明",         "审核意见"};
+      numeric = {true, false, false, false, false, false, false, false};
+      for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
+        const std::string state = r.Text(i, 4);
+        if (state != "submitted" && state != "final") {
+          continue;
+        }
+        const json expl = ParseStored(r.Text(i, 11), json::object());
+        const json decisions = ParseStored(r.Text(i, 12), json::object());
+        for (const auto& f : ParseStored(r.Text(i, 10), json::array())) {
+          const std::string rule = f.value("rule_id", "");
+          std::string decision;
+          if (decisions.contains(rule)) {
+            decision = decisions[rule].value("accepted", false) ? "认可" : "不认可";
+            const std::string comment = decisions[rule].value("comment", "");
+            if (!comment.empty()) {
+              decision += "：" + comment;
+            }
+          }
+          rows.push_back({std::to_string(rows.size() + 1), r.Text(i, 1), r.Text(i, 2), rule,
+                          f.value("severity", "") == "error" ? "错误" : "核实性提示",
+                          f.value("message", ""), expl.value(rule, ""), decision});
+        }
+      }
+    }
+    return Status::Ok();
+  }));
+  return json{{"kind", kind},
+              {"title", title->second},
+              {"subtitle_lines",
+               {fmt::format("范围：{}", node->name),
+                kind == "revoked" ? "" : fmt::format("报表：{}  报告期：{}", form_used, period),
+                fmt::format("生成时间：{}", FormatIsoUtc(clock_.NowMillis()).substr(0, 16))}},
+              {"columns", std::move(columns)},
+              {"numeric_columns", std::move(numeric)},
+              {"rows", std::move(rows)}};
 }
 
 Result<json> Filings::Notifications(const Principal& who) {

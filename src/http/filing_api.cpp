@@ -316,6 +316,55 @@ Result<Response> NonFilers(Context& c) {
                       std::move(xlsx), name);
 }
 
+Result<Response> Materials(Context& c) {
+  HUOJU_ASSIGN_OR_RETURN(int64_t node, QueryInt(c, "node", "机构", 0, 0, 999'999'999'999));
+  const std::string form = Query(c, "form");
+  const std::string period = Query(c, "period");
+  const std::string format = Query(c, "format");
+  if (form.size() > 32 || period.size() > 16) {
+    return Status::InvalidField("form", "报表或报告期过长");
+  }
+  if (!format.empty() && format != "csv" && format != "xlsx" && format != "pdf") {
+    return Status::InvalidField("format", "导出格式应为 csv、xlsx 或 pdf");
+  }
+  HUOJU_ASSIGN_OR_RETURN(auto m,
+                         c.app.filings().Materials(*c.who, c.params["kind"], form, period, node));
+  if (format.empty()) {
+    return Response::Json(200, m);
+  }
+  io::Table table;
+  table.title = m["title"].get<std::string>();
+  for (const auto& line : m["subtitle_lines"]) {
+    if (!line.get<std::string>().empty()) {
+      table.subtitle_lines.push_back(line.get<std::string>());
+    }
+  }
+  for (const auto& col : m["columns"]) {
+    table.columns.push_back(col.get<std::string>());
+  }
+  for (const auto& n : m["numeric_columns"]) {
+    table.numeric_columns.push_back(n.get<bool>());
+  }
+  for (const auto& row : m["rows"]) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) {
+      cells.push_back(cell.is_string() ? cell.get<std::string>() : cell.dump());
+    }
+    table.rows.push_back(std::move(cells));
+  }
+  const std::string name = fmt::format("{}-{}-{}.{}", table.title, form, period, format);
+  if (format == "csv") {
+    return FileResponse("text/csv; charset=utf-8", io::WriteTableCsv(table), name);
+  }
+  if (format == "pdf") {
+    HUOJU_ASSIGN_OR_RETURN(auto pdf, io::RenderTablePdf(table));
+    return FileResponse("application/pdf", std::move(pdf), name);
+  }
+  HUOJU_ASSIGN_OR_RETURN(auto xlsx, io::WriteTableXlsx(table));
+  return FileResponse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      std::move(xlsx), name);
+}
+
 }  // namespace
 
 void AddFilingRoutes(Router& r) {
@@ -347,6 +396,7 @@ void AddFilingRoutes(Router& r) {
   add(Method::kPost, "/api/v1/review/approve", Action::kReviewFiling, ApproveMany);
   add(Method::kGet, "/api/v1/progress", Action::kViewProgress, Progress);
   add(Method::kGet, "/api/v1/progress/non-filers", Action::kViewProgress, NonFilers);
+  add(Method::kGet, "/api/v1/review/materials/:kind", Action::kViewProgress, Materials);
 }
 
 }  // namespace huoju::http

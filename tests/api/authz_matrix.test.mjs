@@ -50,6 +50,7 @@ const ROUTE_KINDS = {
   'GET /api/v1/review/queue': 'review-read',
   'GET /api/v1/progress': 'review-read',
   'GET /api/v1/progress/non-filers': 'review-read',
+  'GET /api/v1/review/materials/:kind': 'review-read',
 };
 
 before(async () => {
@@ -285,7 +286,7 @@ async function checkFilingRoute(user, s, method, rawPath, kind) {
     }
     case 'review-read': {
       const q = 'form=GQ-002&period=2024';
-      const r = await call(server.url, `${path(0)}?${q}`, { session: s });
+      const r = await call(server.url, `${rawPath.replace(':kind', 'yoy')}?${q}`, { session: s });
       if (!isReviewer) { denied(r, 403, 'only reviewers'); return; }
       assert.equal(r.status, 200, `${user} ${rawPath}`);
       if (rawPath.endsWith('/queue')) {
@@ -297,7 +298,7 @@ async function checkFilingRoute(user, s, method, rawPath, kind) {
       } else {
         const { outside } = targetsFor(user);
         if (outside !== null) {
-          const no = await call(server.url, `${path(0)}?${q}&node=${outside}`, { session: s });
+          const no = await call(server.url, `${rawPath.replace(':kind', 'yoy')}?${q}&node=${outside}`, { session: s });
           denied(no, 404, 'progress outside scope');
         }
       }

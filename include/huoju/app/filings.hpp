@@ -169,6 +169,15 @@ class Filings {
   Result<nlohmann::json> NonFilers(const identity::Principal& who, const std::string& form_code,
                                    const std::string& period, int64_t node_id, int64_t offset,
                                    int64_t limit);
+  /// Centralized review materials (集中审核材料) of a scope, as a table for a page, Excel or
+  /// PDF. `kind`: large_revenue (营业收入 ≥ 2亿元 and their signed covers), listed (上市/挂牌
+  /// enterprises from GQ-001), yoy (this year against last, per unit), large_changes (|change|
+  /// ≥ 50 % with the units' explanations), revoked (closed units with reasons), audit_notes
+  /// (every error and warning of submitted filings with explanations and decisions).
+  Result<nlohmann::json> Materials(const identity::Principal& who, const std::string& kind,
+                                   const std::string& form_code, const std::string& period,
+                                   int64_t node_id);
+
   /// What waits for the caller: tasks and returns (units), review queues (reviewers).
   Result<nlohmann::json> Notifications(const identity::Principal& who);
 
