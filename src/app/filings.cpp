@@ -566,7 +566,8 @@ std::string Filings::ScanCode(int64_t filing_id, int64_t version, const std::str
 Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& req,
                                  const RequestOrigin& origin) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kManagePeriods, nullptr));
-  if (req.period.size() < 4) {
+  if (req.period.size() < 4 ||
+      req.period.substr(0, 4).find_first_not_of("0123456789") != std::string::npos) {
     return Status::InvalidField("period", "报告期无效，应如 2024、2024M03");
   }
   const int year = std::atoi(req.period.substr(0, 4).c_str());
