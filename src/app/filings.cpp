@@ -503,25 +503,15 @@ struct Filings::Impl {
     return filing::StateName(f.state);
   }
 
-  static bool ScanRequired(const catalog::Form& form, const FilingRow& f) {
-    if (form.signed_scan == "required") {
-      return true;
+  // The catalog's signed_scan / signed_scan_when, evaluated on the filing's current values.
+  static bool ScanRequired(const Loaded& l) {
+    const auto& compiled = *l.catalog->compiled;
+    rules::UnitPeriodData data(compiled);
+    if (!data.SetForm(l.f.form_code, l.f.values).ok()) {
+      return l.form->signed_scan != "none";
     }
-    if (form.signed_scan != "required_if") {
-      return false;
-    }
-    // The catalog's condition is a rule expression; the common form "code >= number" is
-    // decided here so the page can say so before printing.
-    const std::string& when = form.signed_scan_when;
-    const size_t ge = when.find(">=");
-    if (ge == std::string::npos) {
-      return true;
-    }
-    std::string code = when.substr(0, ge);
-    code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
-    const double limit = std::strtod(when.c_str() + ge + 2, nullptr);
-    auto v = NumberOf(f.values, code);
-    return v && *v >= limit;
+    return compiled.SignedScanRequired(compiled.FormIndex(l.f.form_code), data, nullptr,
+                                       l.key.Info());
   }
 
   static json Summary(const FilingRow& f, const catalog::Form& form, const org::OrgNode& unit) {
@@ -934,7 +924,8 @@ Result<json> Filings::Get(const Principal& who, int64_t filing_id) {
     out["unexplained"] = UnexplainedWarnings(l.f.failures, l.f.explanations);
     out["return"] = l.f.last_return;
     out["returned_version"] = l.f.returned_version;
-    out["scan"] = {{"required", Impl::ScanRequired(*l.form, l.f)},
+    out["scan"] = {{"required", Impl::ScanRequired(l)},
+                   {"condition", l.form->signed_scan_when},
                    {"version", l.f.scan_version},
                    {"matches_current", l.f.scan_version > 0 && l.f.scan_version == l.f.version}};
     // What the caller may do now (the server checks again on every action).

@@ -1012,8 +1012,9 @@ std::unique_ptr<Program> BuildProgram(const Catalog& cat, const CompiledCatalog*
     base.form = static_cast<int>(fi);
 
     if (!form.signed_scan_when.empty()) {
-      bind(form.signed_scan_when, base, VType::kBool, form.signed_scan_when_source, form.source,
-           "表" + fref + "的signed_scan条件", nullptr);
+      fp.scan_condition =
+          bind(form.signed_scan_when, base, VType::kBool, form.signed_scan_when_source, form.source,
+               "表" + fref + "的signed_scan条件", nullptr);
     }
 
     // Visibility gates: per section title and per row table.

@@ -140,6 +140,7 @@ struct CRule {
 
 struct FormProgram {
   std::vector<CRule> rules;
+  const CNode* scan_condition = nullptr;  // `signed_scan_when`, when the form has one
 };
 
 struct Program {

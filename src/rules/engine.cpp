@@ -584,6 +584,33 @@ void CompiledCatalog::Evaluate(int form_index, const UnitPeriodData& current,
   }
 }
 
+bool CompiledCatalog::SignedScanRequired(int form_index, const UnitPeriodData& current,
+                                         const UnitPeriodData* previous,
+                                         const PeriodInfo& period) const {
+  if (form_index < 0 || static_cast<size_t>(form_index) >= program_->forms.size() ||
+      &current.catalog() != this) {
+    return false;
+  }
+  const std::string& mode = catalog_->forms[form_index].signed_scan;
+  if (mode != "required_if") {
+    return mode == "required";
+  }
+  const CNode* condition = program_->forms[form_index].scan_condition;
+  if (condition == nullptr) {
+    return true;  // a condition that did not compile never waives the scan
+  }
+  EvalCtx c;
+  c.prog = program_.get();
+  c.cur = &current;
+  c.prev = previous;
+  c.prev_mode =
+      PrevMode(*this, previous_year_.get(), previous == nullptr ? nullptr : &previous->catalog());
+  c.period = &period;
+  c.form = form_index;
+  c.row = -1;
+  return Eval(*condition, c).num == 1;
+}
+
 const RuleCount* BatchResult::Find(std::string_view rule_id) const {
   for (const auto& r : rules) {
     if (r.rule_id == rule_id) {

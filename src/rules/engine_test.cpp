@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -419,6 +420,43 @@ TEST_F(Expr, DecimalSumsCompareEqual) {
   EXPECT_EQ(Truth("qc05_0 == qc55 + qc06",
                   {{"qc05_0", 123456789012.4}, {"qc55", 123456789012.2}, {"qc06", 0.1}}),
             "false");
+}
+
+}  // namespace
+}  // namespace huoju::rules
+
+namespace huoju::rules {
+namespace {
+
+std::string RepoCatalogDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const fs::path& start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec),
+                                fs::absolute(fs::path(__FILE__), ec)}) {
+    for (fs::path p = start; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+      if (fs::exists(p / "catalog/2024/catalog.yaml")) {
+        return (p / "catalog/2024").string();
+      }
+    }
+  }
+  return "catalog/2024";
+}
+
+TEST(SignedScan, RequiredIfFollowsTheCatalogCondition) {
+  auto loaded = catalog::LoadCatalog(RepoCatalogDir());
+  ASSERT_TRUE(loaded.ok());
+  std::vector<catalog::Problem> problems;
+  auto compiled = CompiledCatalog::Compile(std::move(loaded.catalog), &problems);
+  ASSERT_NE(compiled, nullptr);
+  const int gq002 = compiled->FormIndex("GQ-002");  // required_if qc05_0 >= 200000
+  UnitPeriodData data(*compiled);
+  const PeriodInfo year = PeriodInfo::Year(2024);
+  EXPECT_FALSE(compiled->SignedScanRequired(gq002, data, nullptr, year));  // blank
+  ASSERT_TRUE(data.SetForm("GQ-002", {{"qc05_0", 199999.9}}).ok());
+  EXPECT_FALSE(compiled->SignedScanRequired(gq002, data, nullptr, year));
+  ASSERT_TRUE(data.SetForm("GQ-002", {{"qc05_0", 200000}}).ok());
+  EXPECT_TRUE(compiled->SignedScanRequired(gq002, data, nullptr, year));
+  EXPECT_FALSE(compiled->SignedScanRequired(-1, data, nullptr, year));
 }
 
 }  // namespace

@@ -185,6 +185,11 @@ class CompiledCatalog {
   void Evaluate(int form_index, const UnitPeriodData& current, const UnitPeriodData* previous,
                 const PeriodInfo& period, std::vector<Failure>* out) const;
 
+  /// Whether the filing needs a signed and stamped scan: the form's `signed_scan` (none,
+  /// required) or its `signed_scan_when` condition on the data (missing values: not required).
+  bool SignedScanRequired(int form_index, const UnitPeriodData& current,
+                          const UnitPeriodData* previous, const PeriodInfo& period) const;
+
   /// Columns the columnar rules of the form read, given the previous period's catalog.
   std::vector<ColumnSpec> BatchColumnsNeeded(std::string_view form_code,
                                              const CompiledCatalog* previous_catalog) const;
