@@ -206,7 +206,10 @@ Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::N
                          {"kind", org::NodeKindCode(created->kind)},
                          {"parent_id", created->parent_id}}};
     HUOJU_RETURN_IF_ERROR(s.AppendAudit(e, now));
+    // A unit that joins during an open period gets its tasks at once, in the same commit.
+    HUOJU_ASSIGN_OR_RETURN(int64_t tasks, filings_->AddTasksForNewNode(s, *created));
     out = created->ToJson();
+    out["tasks_created"] = tasks;
     created_node = *created;
     return Status::Ok();
   }));

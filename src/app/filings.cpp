@@ -669,6 +669,43 @@ Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& 
               {"tasks", expected}};
 }
 
+Result<int64_t> Filings::AddTasksForNewNode(store::Session& s, const org::OrgNode& node) {
+  const int64_t now = clock_.NowMillis();
+  const int today = filing::BeijingDay(now);
+  HUOJU_ASSIGN_OR_RETURN(
+      auto periods,
+      s.Query(fmt::format("SELECT {} FROM survey_period WHERE due_on >= ?", kPeriodColumns),
+              {static_cast<int64_t>(today)}));
+  int64_t created = 0;
+  for (size_t i = 0; i < periods.size(); ++i) {
+    const PeriodRow p = ReadPeriod(periods, i);
+    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
+    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(p.form_code);
+    if (form == nullptr) {
+      continue;
+    }
+    bool files = false;
+    for (const auto& filer : form->filers) {
+      files = files || (node.kind == org::NodeKind::kUnit && filer == node.unit_type) ||
+              (node.kind == org::NodeKind::kZone && filer == "zone") ||
+              (node.kind == org::NodeKind::kRegistry && filer == "registry");
+    }
+    if (!files) {
+      continue;
+    }
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("INSERT INTO filing (period_id, form_code, period_key, unit_id, unit_path, "
+                  "state, updated_at) VALUES (?, ?, ?, ?, ?, 'not_started', ?)",
+                  {p.id, p.form_code, p.period_key, node.id, node.path, now})
+            .status());
+    HUOJU_RETURN_IF_ERROR(
+        s.Execute("UPDATE survey_period SET expected = expected + 1 WHERE id = ?", {p.id})
+            .status());
+    ++created;
+  }
+  return created;
+}
+
 Result<json> Filings::ListPeriods(const Principal& who) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewOrg, nullptr));
   json items = json::array();

@@ -9,6 +9,7 @@
 
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
+#include "huoju/core/identifiers.hpp"
 #include "huoju/filing/period.hpp"
 #include "huoju/rules/engine.hpp"
 
@@ -58,9 +59,8 @@ class FilingsTest : public ::testing::Test {
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(*app);
     ASSERT_NE(app_->catalogs().Year(2024), nullptr);
-    for (const char* name :
-         {"unit_demo", "sz_zone_reviewer", "sz_city_reviewer", "gd_reviewer", "bj_reviewer",
-          "center", "admin"}) {
+    for (const char* name : {"unit_demo", "sz_zone_reviewer", "sz_city_reviewer", "gd_reviewer",
+                             "bj_reviewer", "center", "admin"}) {
       auto login = app_->sessions().Login(name, "Huoju@2024", {});
       ASSERT_TRUE(login.ok()) << name << ": " << login.status().ToString();
       who_[name] = login->principal;
@@ -169,8 +169,8 @@ TEST_F(FilingsTest, ErrorsBlockWarningsNeedExplanationsThenTheChainApproves) {
   EXPECT_EQ(f().Approve(as("admin"), filing_, 3, "", {}).status().code(), ErrorCode::kForbidden);
 
   // The zone returns it with a pin; a pin on a cell the form lacks changes nothing.
-  auto bad_pin = f().Return(as("sz_zone_reviewer"), filing_, 3, "请核实",
-                            {{"no_such_cell", "?"}}, {});
+  auto bad_pin =
+      f().Return(as("sz_zone_reviewer"), filing_, 3, "请核实", {{"no_such_cell", "?"}}, {});
   EXPECT_EQ(bad_pin.status().code(), ErrorCode::kValidationFailed);
   EXPECT_EQ(Get()["state"], "submitted");
   auto ret = f().Return(as("sz_zone_reviewer"), filing_, 3, "资产总计偏小",
@@ -198,10 +198,9 @@ TEST_F(FilingsTest, ErrorsBlockWarningsNeedExplanationsThenTheChainApproves) {
   // Explanations are judged; then approvals climb the chain to the Torch Center.
   const std::string rule = expl.begin().key();
   ASSERT_TRUE(f().JudgeExplanation(as("sz_zone_reviewer"), filing_, rule, true, "", {}).ok());
-  EXPECT_EQ(f().JudgeExplanation(as("sz_zone_reviewer"), filing_, rule, false, "", {})
-                .status()
-                .code(),
-            ErrorCode::kValidationFailed);  // a rejection needs a comment
+  EXPECT_EQ(
+      f().JudgeExplanation(as("sz_zone_reviewer"), filing_, rule, false, "", {}).status().code(),
+      ErrorCode::kValidationFailed);  // a rejection needs a comment
   ASSERT_TRUE(f().Approve(as("sz_zone_reviewer"), filing_, 4, "", {}).ok());
   EXPECT_EQ(f().Withdraw(as("unit_demo"), filing_, "", {}).status().code(), ErrorCode::kConflict);
   EXPECT_EQ(f().Approve(as("sz_zone_reviewer"), filing_, 4, "", {}).status().code(),
@@ -249,8 +248,7 @@ TEST_F(FilingsTest, DeadlinesLockFillingAndReviewUntilExtended) {
   ASSERT_TRUE(zone);
   ExtensionRequest ext{period_id_, zone->id, rules::DaysFromCivil(2025, 4, 15), std::nullopt,
                        "园区系统升级"};
-  EXPECT_EQ(f().ExtendDeadline(as("gd_reviewer"), ext, {}).status().code(),
-            ErrorCode::kForbidden);
+  EXPECT_EQ(f().ExtendDeadline(as("gd_reviewer"), ext, {}).status().code(), ErrorCode::kForbidden);
   ASSERT_TRUE(f().ExtendDeadline(as("center"), ext, {}).ok());
   EXPECT_EQ(Get()["deadlines"]["due_on"], "2025-04-15");
   FillAndSubmit();
@@ -261,8 +259,8 @@ TEST_F(FilingsTest, DeadlinesLockFillingAndReviewUntilExtended) {
   const int64_t v = Get()["version"];
   EXPECT_EQ(f().Approve(as("sz_zone_reviewer"), filing_, v, "", {}).status().code(),
             ErrorCode::kConflict);
-  ExtensionRequest review_ext{period_id_, zone->id, std::nullopt,
-                              rules::DaysFromCivil(2025, 5, 10), "审核延期"};
+  ExtensionRequest review_ext{period_id_, zone->id, std::nullopt, rules::DaysFromCivil(2025, 5, 10),
+                              "审核延期"};
   ASSERT_TRUE(f().ExtendDeadline(as("center"), review_ext, {}).ok());
   EXPECT_TRUE(f().Approve(as("sz_zone_reviewer"), filing_, v, "", {}).ok());
 
@@ -322,8 +320,7 @@ TEST_F(FilingsTest, ScopeHidesOtherUnitsFilingsAndRolesLimitActions) {
   EXPECT_EQ(f().Get(as("bj_reviewer"), filing_).status().code(), ErrorCode::kNotFound);
   // Reviewers read but never write a unit's data; admins see no survey data at all.
   EXPECT_TRUE(f().Get(as("gd_reviewer"), filing_).ok());
-  EXPECT_EQ(f().Save(as("gd_reviewer"), filing_, req, {}).status().code(),
-            ErrorCode::kForbidden);
+  EXPECT_EQ(f().Save(as("gd_reviewer"), filing_, req, {}).status().code(), ErrorCode::kForbidden);
   EXPECT_EQ(f().Get(as("admin"), filing_).status().code(), ErrorCode::kForbidden);
   EXPECT_EQ(f().MyTasks(as("gd_reviewer")).status().code(), ErrorCode::kForbidden);
   OpenPeriodRequest open{"GQ-003", "2024", std::nullopt, std::nullopt, std::nullopt};
@@ -369,6 +366,38 @@ TEST_F(FilingsTest, ScansMustCarryTheCurrentVersionsCode) {
   EXPECT_NE(stale.status().message().find("第 2 版"), std::string::npos);
   EXPECT_EQ(Get()["scan"]["version"], 1);
   EXPECT_FALSE(Get()["scan"]["matches_current"]);
+}
+
+TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {
+  org::NewNode n;
+  n.parent_id = as("sz_zone_reviewer").scope.id;
+  n.kind = org::NodeKind::kUnit;
+  n.name = "期中新增测试企业有限公司";
+  n.region_code = "440305";
+  n.industry_code = "3911";
+  n.unit_type = "enterprise";
+  // A valid USCC: organisation code with its check digit, then the USCC check character.
+  std::string org = "MA5G7H8J";
+  org += *OrgCodeCheckChar(org);
+  std::string first17 = "91440305" + org;
+  n.uscc = first17 + *UsccCheckChar(first17);
+  auto created = app_->OrgCreate(as("admin"), n, {});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ((*created)["tasks_created"], 1);  // only GQ-002 is open in this test
+  auto zone_queue =
+      f().Queue(as("sz_zone_reviewer"), {"GQ-002", "2024", "not_started", "期中新增", 0, 50});
+  ASSERT_TRUE(zone_queue.ok()) << zone_queue.status().ToString();
+  EXPECT_EQ((*zone_queue)["total"], 1);
+  // After the due date a new unit gets no task for that period.
+  clock_.Set(BeijingNoon(2025, 4, 2));
+  n.name = "截止后新增企业有限公司";
+  org = "MA5G7H8K";
+  org += *OrgCodeCheckChar(org);
+  first17 = "91440305" + org;
+  n.uscc = first17 + *UsccCheckChar(first17);
+  created = app_->OrgCreate(as("admin"), n, {});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ((*created)["tasks_created"], 0);
 }
 
 }  // namespace

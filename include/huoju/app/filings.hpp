@@ -85,6 +85,11 @@ class Filings {
   Result<nlohmann::json> ExtendDeadline(const identity::Principal& who, const ExtensionRequest& req,
                                         const identity::RequestOrigin& origin);
 
+  /// Inside the caller's write transaction: gives a node created while periods are open the
+  /// tasks of every period whose form it files and whose filing is not yet due. Returns how
+  /// many tasks were created.
+  Result<int64_t> AddTasksForNewNode(store::Session& s, const org::OrgNode& node);
+
   // --- the unit ---
   /// The caller's unit's tasks, newest period first.
   Result<nlohmann::json> MyTasks(const identity::Principal& who);
