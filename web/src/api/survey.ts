@@ -292,6 +292,20 @@ export interface Notifications {
   reviews: ReviewNotice[]
 }
 
+/** 集中审核材料: the six lists a reviewer hands to the Torch Center for 集中审核. */
+export type MaterialKind = 'large_revenue' | 'listed' | 'yoy' | 'large_changes' | 'revoked' | 'audit_notes'
+
+export interface MaterialTable {
+  kind: MaterialKind
+  title: string
+  subtitle_lines: string[]
+  columns: string[]
+  numeric_columns: boolean[]
+  rows: (string | number | null)[][]
+}
+
+export type MaterialQuery = { form: string; period: string; node?: number }
+
 export interface ScanResult {
   matched: boolean
   version: number
@@ -379,6 +393,14 @@ export const surveyApi = {
     const p = new URLSearchParams({ form: q.form, period: q.period, format })
     if (q.node) p.set('node', String(q.node))
     return `${BASE}/progress/non-filers?${p.toString()}`
+  },
+
+  materials: (kind: MaterialKind, q: MaterialQuery) =>
+    http.get<MaterialTable>(`${BASE}/review/materials/${kind}`, { query: q, silent: true }),
+  materialsExportUrl: (kind: MaterialKind, q: MaterialQuery, format: 'csv' | 'xlsx' | 'pdf') => {
+    const p = new URLSearchParams({ form: q.form, period: q.period, format })
+    if (q.node) p.set('node', String(q.node))
+    return `${BASE}/review/materials/${kind}?${p.toString()}`
   },
 }
 

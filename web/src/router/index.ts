@@ -65,6 +65,12 @@ const router = createRouter({
           meta: { title: '上报进度' },
         },
         {
+          path: 'survey/materials',
+          name: 'survey-materials',
+          component: () => import('@/views/survey/MaterialsView.vue'),
+          meta: { title: '集中审核材料' },
+        },
+        {
           path: 'survey/periods',
           name: 'survey-periods',
           component: () => import('@/views/survey/PeriodsView.vue'),
