@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "huoju/app/catalog_command.hpp"
+#include "huoju/core/csv.hpp"
 #include "huoju/rules/engine.hpp"
 
 namespace huoju::app {
@@ -38,32 +39,6 @@ Result<std::string> ReadFile(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// One CSV record per line; fields may be double-quoted with "" escapes (no newlines inside).
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back().push_back(c);
-    }
-  }
-  return fields;
 }
 
 // Wraps a bare values object as {form: values}.
@@ -178,13 +153,13 @@ int RunAuditCommand(const std::vector<std::string>& args) {
         if (line.rfind("\xEF\xBB\xBF", 0) == 0) {
           line = line.substr(3);  // UTF-8 BOM from spreadsheet programs
         }
-        header = SplitCsv(line);
+        header = SplitCsvRecord(line);
         continue;
       }
       if (line.empty() || line == "\r") {
         continue;
       }
-      auto fields = SplitCsv(line);
+      auto fields = SplitCsvRecord(line);
       if (fields.size() != header.size()) {
         return UsageError(
             fmt::format("{} 第{}行有{}列，首行有{}列", input, row, fields.size(), header.size()));

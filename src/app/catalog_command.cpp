@@ -15,6 +15,7 @@
 #include "huoju/catalog/publish.hpp"
 #include "huoju/core/clock.hpp"
 #include "huoju/core/config.hpp"
+#include "huoju/core/csv.hpp"
 #include "huoju/rules/check.hpp"
 #include "huoju/rules/fixtures.hpp"
 #include "huoju/rules/impact.hpp"
@@ -333,33 +334,6 @@ int ImpactUsage(const std::string& message) {
   return kExitUsage;
 }
 
-// One CSV record per line; fields may be double-quoted with "" escapes (no newlines inside),
-// as `huoju audit` reads them.
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back().push_back(c);
-    }
-  }
-  return fields;
-}
-
 // The units of an impact input file (CSV rows of one form, or JSON units), or a message.
 Result<std::vector<rules::ImpactUnit>> ReadImpactUnits(
     const std::string& path, const std::string& form,
@@ -382,13 +356,13 @@ Result<std::vector<rules::ImpactUnit>> ReadImpactUnits(
         if (line.rfind("\xEF\xBB\xBF", 0) == 0) {
           line = line.substr(3);  // UTF-8 BOM from spreadsheet programs
         }
-        header = SplitCsvLine(line);
+        header = SplitCsvRecord(line);
         continue;
       }
       if (line.empty() || line == "\r") {
         continue;
       }
-      auto fields = SplitCsvLine(line);
+      auto fields = SplitCsvRecord(line);
       if (fields.size() != header.size()) {
         return Status::Invalid(
             fmt::format("{} 第{}行有{}列，首行有{}列", path, row, fields.size(), header.size()));

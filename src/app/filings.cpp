@@ -210,6 +210,30 @@ Result<PeriodRow> LoadPeriod(store::Session& s, int64_t id) {
   return ReadPeriod(rows, 0);
 }
 
+// An opened period with the catalog form that audits it (form null when that catalog year is
+// not loaded).
+struct PeriodForm {
+  PeriodRow period;
+  const CatalogYear* catalog = nullptr;
+  const catalog::Form* form = nullptr;
+};
+
+Result<PeriodForm> FindPeriodForm(store::Session& s, const CatalogRegistry& catalogs,
+                                  const std::string& form_code, const std::string& period) {
+  HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query(fmt::format("SELECT {} FROM survey_period WHERE "
+                                                        "form_code = ? AND period_key = ?",
+                                                        kPeriodColumns),
+                                            {form_code, period}));
+  if (rows.empty()) {
+    return Status::NotFound(fmt::format("报告期 {} {} 未开启", form_code, period));
+  }
+  PeriodForm pf;
+  pf.period = ReadPeriod(rows, 0);
+  pf.catalog = catalogs.Year(pf.period.catalog_year);
+  pf.form = pf.catalog == nullptr ? nullptr : pf.catalog->catalog().FindForm(form_code);
+  return pf;
+}
+
 // Path range of a subtree: every path with the prefix `path` ("/1/5/") lies in
 // [path, path with its final '/' raised to '0').
 std::pair<std::string, std::string> SubtreeRange(const std::string& path) {
@@ -374,6 +398,19 @@ struct Filings::Impl {
       }
     }
     return l;
+  }
+
+  // The review level the caller acts at on this filing, after the workflow allowed the act.
+  static Result<size_t> ActingLevel(const Loaded& l, const Principal& who, int today, bool reopen) {
+    const auto& chain = l.form->review_chain;
+    auto level = filing::ReviewerLevel(who, chain);
+    if (!level) {
+      return Status::Forbidden("您不在该报表的审核流程中");
+    }
+    const auto st = StatusOf(l, today);
+    HUOJU_RETURN_IF_ERROR(reopen ? filing::CanReopen(st, *level, chain.size())
+                                 : filing::CanReview(st, *level, chain.size()));
+    return *level;
   }
 
   static filing::FilingStatus StatusOf(const Loaded& l, int today) {
@@ -1425,7 +1462,7 @@ Result<json> Filings::Queue(const Principal& who, const QueueQuery& q) {
       return Status::Ok();
     }
     level = filing::ReviewerLevel(who, form->review_chain);
-    auto [lo, hi] = SubtreeRange(who.scope.path);
+    const auto [lo, hi] = SubtreeRange(who.scope.path);
     std::string where = "form_code = ? AND period_key = ? AND unit_path >= ? AND unit_path < ?";
     store::Params params = {q.form_code, p.period_key, lo, hi};
     if (q.state == "waiting") {
@@ -1493,13 +1530,9 @@ Result<json> Filings::Approve(const Principal& who, int64_t filing_id, int64_t e
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
-    auto level = filing::ReviewerLevel(who, chain);
-    if (!level) {
-      return Status::Forbidden("您不在该报表的审核流程中");
-    }
-    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
     HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
-    const bool last = *level + 1 == chain.size();
+    const bool last = level + 1 == chain.size();
     if (last) {
       HUOJU_RETURN_IF_ERROR(
           s.Execute("UPDATE filing SET state = 'final', reviewed_since_submit = 1, final_at = ?, "
@@ -1510,13 +1543,13 @@ Result<json> Filings::Approve(const Principal& who, int64_t filing_id, int64_t e
       HUOJU_RETURN_IF_ERROR(
           s.Execute("UPDATE filing SET review_level = ?, reviewed_since_submit = 1, "
                     "updated_at = ? WHERE id = ?",
-                    {static_cast<int64_t>(*level + 1), now, filing_id})
+                    {static_cast<int64_t>(level + 1), now, filing_id})
               .status());
     }
     return s.AppendAudit(FilingAudit(who, origin, "filing.approve", filing_id, l.f.unit_id,
                                      {{"version", l.f.version},
-                                      {"level", chain[*level]},
-                                      {"level_name", filing::LevelName(chain[*level])},
+                                      {"level", chain[level]},
+                                      {"level_name", filing::LevelName(chain[level])},
                                       {"final", last},
                                       {"comment", comment}}),
                          now);
@@ -1565,11 +1598,7 @@ Result<json> Filings::Return(const Principal& who, int64_t filing_id, int64_t ex
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
-    auto level = filing::ReviewerLevel(who, chain);
-    if (!level) {
-      return Status::Forbidden("您不在该报表的审核流程中");
-    }
-    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
     HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
     json pin_json = json::array();
     for (size_t i = 0; i < pins.size(); ++i) {
@@ -1588,8 +1617,8 @@ Result<json> Filings::Return(const Principal& who, int64_t filing_id, int64_t ex
     json ret = {{"reason", reason},
                 {"pins", pin_json},
                 {"version", l.f.version},
-                {"level", chain[*level]},
-                {"level_name", filing::LevelName(chain[*level])},
+                {"level", chain[level]},
+                {"level_name", filing::LevelName(chain[level])},
                 {"by", who.display_name},
                 {"at", FormatIsoUtc(now)}};
     HUOJU_RETURN_IF_ERROR(
@@ -1612,11 +1641,7 @@ Result<json> Filings::Reopen(const Principal& who, int64_t filing_id, const std:
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
-    auto level = filing::ReviewerLevel(who, chain);
-    if (!level) {
-      return Status::Forbidden("您不在该报表的审核流程中");
-    }
-    HUOJU_RETURN_IF_ERROR(filing::CanReopen(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, true));
     const size_t to = l.f.state == FilingState::kFinal ? chain.size() - 1 : l.f.review_level - 1;
     HUOJU_RETURN_IF_ERROR(
         s.Execute("UPDATE filing SET state = 'submitted', review_level = ?, final_at = NULL, "
@@ -1642,18 +1667,14 @@ Result<json> Filings::JudgeExplanation(const Principal& who, int64_t filing_id,
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
-    auto level = filing::ReviewerLevel(who, chain);
-    if (!level) {
-      return Status::Forbidden("您不在该报表的审核流程中");
-    }
-    HUOJU_RETURN_IF_ERROR(filing::CanReview(Impl::StatusOf(l, today), *level, chain.size()));
+    HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
     if (!l.f.explanations.contains(rule_id)) {
       return Status::InvalidField("rule_id", fmt::format("该报表没有对“{}”的说明", rule_id));
     }
     l.f.decisions[rule_id] = {{"accepted", accepted},
                               {"comment", comment},
                               {"by", who.display_name},
-                              {"level_name", filing::LevelName(chain[*level])},
+                              {"level_name", filing::LevelName(chain[level])},
                               {"at", FormatIsoUtc(now)}};
     HUOJU_RETURN_IF_ERROR(
         s.Execute("UPDATE filing SET decisions_json = ?, updated_at = ? WHERE id = ?",
@@ -1913,6 +1934,17 @@ struct Tally {
   }
 };
 
+// The node a progress view or review material covers: `node_id`, or the caller's scope.
+Result<org::OrgNode> ProgressScope(const org::Directory& directory, const Principal& who,
+                                   int64_t node_id) {
+  auto node = directory.Get(node_id > 0 ? node_id : who.scope.id);
+  if (!node) {
+    return Status::NotFound("机构不存在或不在您的管辖范围内");
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  return *node;
+}
+
 std::vector<int64_t> IdsOfPath(const std::string& path) {
   std::vector<int64_t> ids;
   int64_t cur = 0;
@@ -1934,40 +1966,29 @@ std::vector<int64_t> IdsOfPath(const std::string& path) {
 
 Result<json> Filings::Progress(const Principal& who, const std::string& form_code,
                                const std::string& period, int64_t node_id) {
-  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
-  if (!node) {
-    return Status::NotFound("机构不存在或不在您的管辖范围内");
-  }
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  HUOJU_ASSIGN_OR_RETURN(const org::OrgNode node, ProgressScope(directory_, who, node_id));
   json out;
   const int today = filing::BeijingDay(clock_.NowMillis());
   HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto periods,
-                           s.Query(fmt::format("SELECT {} FROM survey_period WHERE form_code = ? "
-                                               "AND period_key = ?",
-                                               kPeriodColumns),
-                                   {form_code, period}));
-    if (periods.empty()) {
-      return Status::NotFound(fmt::format("报告期 {} {} 未开启", form_code, period));
-    }
-    const PeriodRow p = ReadPeriod(periods, 0);
-    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
-    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_code);
+    HUOJU_ASSIGN_OR_RETURN(const PeriodForm pf, FindPeriodForm(s, catalogs_, form_code, period));
+    const PeriodRow& p = pf.period;
+    const CatalogYear* cy = pf.catalog;
+    const catalog::Form* form = pf.form;
     const size_t chain = form == nullptr ? 1 : form->review_chain.size();
     auto level = form == nullptr ? std::nullopt : filing::ReviewerLevel(who, form->review_chain);
     // Approved "at my level or beyond": past the caller's level; without a level, final.
     const size_t passed_level = level ? *level + 1 : chain;
-    auto [lo, hi] = SubtreeRange(node->path);
+    const auto [lo, hi] = SubtreeRange(node.path);
     HUOJU_ASSIGN_OR_RETURN(
         auto rows, s.Query("SELECT unit_path, state, review_level, late FROM filing WHERE "
                            "form_code = ? AND period_key = ? AND unit_path >= ? AND unit_path < ?",
                            {form_code, period, lo, hi}));
-    const size_t child_depth = IdsOfPath(node->path).size();
+    const size_t child_depth = IdsOfPath(node.path).size();
     std::map<int64_t, Tally> by_child;
     Tally total;
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto ids = IdsOfPath(rows.Text(i, 0));
-      const int64_t child = ids.size() > child_depth ? ids[child_depth] : node->id;
+      const int64_t child = ids.size() > child_depth ? ids[child_depth] : node.id;
       const auto state = filing::ParseState(rows.Text(i, 1)).value_or(FilingState::kNotStarted);
       const auto lvl = static_cast<size_t>(rows.Int(i, 2));
       for (Tally* t : {&by_child[child], &total}) {
@@ -2001,7 +2022,7 @@ Result<json> Filings::Progress(const Principal& who, const std::string& form_cod
            {"period", period},
            {"due_on", DateText(p.due_on)},
            {"review_due_on", DateText(p.review_due_on)},
-           {"node", {{"id", node->id}, {"name", node->name}}},
+           {"node", {{"id", node.id}, {"name", node.name}}},
            {"total", total.ToJson()},
            {"children", std::move(children)}};
     return Status::Ok();
@@ -2012,18 +2033,14 @@ Result<json> Filings::Progress(const Principal& who, const std::string& form_cod
 Result<json> Filings::NonFilers(const Principal& who, const std::string& form_code,
                                 const std::string& period, int64_t node_id, int64_t offset,
                                 int64_t limit) {
-  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
-  if (!node) {
-    return Status::NotFound("机构不存在或不在您的管辖范围内");
-  }
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  HUOJU_ASSIGN_OR_RETURN(const org::OrgNode node, ProgressScope(directory_, who, node_id));
   if (limit < 1 || limit > 100000 || offset < 0) {
     return Status::InvalidField("limit", "每页条数应为 1 到 100000");
   }
   json items = json::array();
   int64_t total = 0;
   HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
-    auto [lo, hi] = SubtreeRange(node->path);
+    const auto [lo, hi] = SubtreeRange(node.path);
     const std::string where =
         "f.form_code = ? AND f.period_key = ? AND f.unit_path >= ? AND f.unit_path < ? AND "
         "f.state IN ('not_started', 'draft', 'returned')";
@@ -2093,18 +2110,16 @@ Result<json> Filings::Materials(const Principal& who, const std::string& kind,
   if (title == kTitles.end()) {
     return Status::NotFound(fmt::format("没有“{}”这种集中审核材料", kind));
   }
-  auto node = directory_.Get(node_id > 0 ? node_id : who.scope.id);
-  if (!node) {
-    return Status::NotFound("机构不存在或不在您的管辖范围内");
-  }
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kViewProgress, &*node));
+  HUOJU_ASSIGN_OR_RETURN(const org::OrgNode node, ProgressScope(directory_, who, node_id));
   // The listed-enterprise list reads GQ-001 (上市情况); the others the chosen form.
   const std::string form_used = kind == "listed" ? "GQ-001" : form_code;
   json columns;
   json numeric;
   json rows = json::array();
   constexpr size_t kMaxRows = 100000;
-  auto [lo, hi] = SubtreeRange(node->path);
+  const auto range = SubtreeRange(node.path);
+  const std::string& lo = range.first;
+  const std::string& hi = range.second;
   auto parent_name = [&](const std::string& path) {
     const auto ids = IdsOfPath(path);
     if (ids.size() >= 2) {
@@ -2133,17 +2148,10 @@ Result<json> Filings::Materials(const Principal& who, const std::string& kind,
       }
       return Status::Ok();
     }
-    HUOJU_ASSIGN_OR_RETURN(auto periods,
-                           s.Query(fmt::format("SELECT {} FROM survey_period WHERE form_code = ? "
-                                               "AND period_key = ?",
-                                               kPeriodColumns),
-                                   {form_used, period}));
-    if (periods.empty()) {
-      return Status::NotFound(fmt::format("报告期 {} {} 未开启", form_used, period));
-    }
-    const PeriodRow p = ReadPeriod(periods, 0);
-    const CatalogYear* cy = catalogs_.Year(p.catalog_year);
-    const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_used);
+    HUOJU_ASSIGN_OR_RETURN(const PeriodForm pf, FindPeriodForm(s, catalogs_, form_used, period));
+    const PeriodRow& p = pf.period;
+    const CatalogYear* cy = pf.catalog;
+    const catalog::Form* form = pf.form;
     if (form == nullptr) {
       return Status::Unavailable("报表目录未加载");
     }
@@ -2271,7 +2279,7 @@ Result<json> Filings::Materials(const Principal& who, const std::string& kind,
   return json{{"kind", kind},
               {"title", title->second},
               {"subtitle_lines",
-               {fmt::format("范围：{}", node->name),
+               {fmt::format("范围：{}", node.name),
                 kind == "revoked" ? "" : fmt::format("报表：{}  报告期：{}", form_used, period),
                 fmt::format("生成时间：{}", FormatIsoUtc(clock_.NowMillis()).substr(0, 16))}},
               {"columns", std::move(columns)},
@@ -2303,7 +2311,7 @@ Result<json> Filings::Notifications(const Principal& who) {
         auto periods,
         s.Query(fmt::format("SELECT {} FROM survey_period ORDER BY period_key DESC, form_code",
                             kPeriodColumns)));
-    auto [lo, hi] = SubtreeRange(who.scope.path);
+    const auto [lo, hi] = SubtreeRange(who.scope.path);
     for (size_t i = 0; i < periods.size(); ++i) {
       const PeriodRow p = ReadPeriod(periods, i);
       const CatalogYear* cy = catalogs_.Year(p.catalog_year);
