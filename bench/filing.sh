@@ -89,30 +89,50 @@ stop_server() {
 }
 
 # Server-side request times (access log field "ms": request read to response written) of the
-# requests logged during the last load run; args: method, path regex.
+# requests logged inside the measured window; also how many were logged since the mark (for CPU
+# per request). Args: method, path regex, window start ms, window end ms.
 server_ms() {
-  tail -n +"$((LOG_MARK + 1))" "$WORK/server.log" | grep '"http.request"' |
-    grep -F "\"method\":\"$1\"" | grep -P "\"path\":\"$2\"" | grep -oP '"ms":\K[0-9.]+' | sort -n |
-    awk '{v[NR]=$1} END{if(NR==0){print "-|-|-"; exit}
-      i50=int(NR*0.5); if(i50<1)i50=1; i99=int(NR*0.99); if(i99<1)i99=1;
-      printf "%.2f|%.2f|%.2f", v[i50], v[i99], v[NR]}'
+  tail -n +"$((LOG_MARK + 1))" "$WORK/server.log" | node -e '
+    const [method, path, from, to] = process.argv.slice(1);
+    const re = new RegExp(`^${path}$`);
+    const v = [];
+    let all = 0;
+    for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
+      if (!line.includes("\"http.request\"")) continue;
+      const j = JSON.parse(line);
+      if (j.method !== method || !re.test(j.path)) continue;
+      ++all;
+      const t = Date.parse(j.ts);
+      if (t >= +from && t <= +to) v.push(j.ms);
+    }
+    v.sort((a, b) => a - b);
+    const q = (p) => (v.length ? v[Math.min(v.length - 1, Math.ceil(p * v.length) - 1)].toFixed(2) : "-");
+    console.log([q(0.5), q(0.99), v.length ? v[v.length - 1].toFixed(2) : "-", all].join("|"));
+  ' "$1" "$2" "$3" "$4"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 
 # Runs one load point; appends
-# "what|clients|pace|req/s|p50|p90|p99|max|statuses|srv p50|srv p99|srv max|loadavg".
+# "what|clients|pace|req/s|p50|p90|p99|max|statuses|srv p50|srv p99|srv max|srv cpu ms/req|loadavg".
 load_point() { # mode clients pace_ms label method pathregex
   LOG_MARK=$(wc -l <"$WORK/server.log")
-  local out srv load
+  local out srv load c0 c1 win
   load=$(cut -d' ' -f1 /proc/loadavg)
+  c0=$(cpu_ticks)
   out=$(node bench/filing_load.mjs --url "$URL" --mode "$1" --clients "$2" --pace "$3" --duration "$DUR")
-  srv=$(server_ms "$5" "$6")
+  c1=$(cpu_ticks)
+  win=$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.window_ms.join(" "))' "$out")
+  # shellcheck disable=SC2086
+  srv=$(server_ms "$5" "$6" $win)
   node -e '
     const r = JSON.parse(process.argv[1]);
+    const [p50, p99, max, all] = process.argv[3].split("|");
+    const cpu = ((+process.argv[5] - +process.argv[4]) * 1000 / +process.argv[7]) / Math.max(1, +all);
     const st = Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(", ") +
       (r.not_saved_or_errors ? `; ${r.not_saved_or_errors} not saved/with errors` : "");
-    const pace = r.pace_ms ? `1 per ${r.pace_ms} ms` : "closed loop";
-    console.log([process.argv[2], r.clients, pace, Math.round(r.rps), r.p50, r.p90, r.p99, r.max, st, process.argv[3], process.argv[4]].join("|"));
-  ' "$out" "$4" "$srv" "$load" >>"$WORK/save.$BACKEND"
+    const pace = r.pace_ms ? `each 1 per ${r.pace_ms} ms` : "closed loop";
+    console.log([process.argv[2], r.clients, pace, Math.round(r.rps), r.p50, r.p90, r.p99, r.max, st, p50, p99, max, cpu.toFixed(2), process.argv[6]].join("|"));
+  ' "$out" "$4" "$srv" "$c0" "$c1" "$load" "$(getconf CLK_TCK)" >>"$WORK/save.$BACKEND"
   log "$(tail -1 "$WORK/save.$BACKEND")"
 }
 
@@ -299,10 +319,11 @@ for BACKEND in $BACKENDS; do
       echo "(30 catalog rules + built-in checks run, last year's filing read for prev() rules)."
       echo "After the runs: $SAVE_VERSIONS filing versions, database $SAVE_DB_MB MiB. ${DUR} s per point after 2 s warm-up."
       echo "Client = measured by the Node load generator (includes its own queueing on the shared cores);"
-      echo "server = the access log's \"ms\" (request read → response written) of the same requests (incl. warm-up)."
+      echo "server = the access log's \"ms\" (request read → response written) of the requests logged in the measured window;"
+      echo "server CPU = the server process's user + system CPU time over the whole point ÷ the requests it logged."
       echo
-      echo "| what | clients | pacing | req/s | client p50 ms | p90 | p99 | max | statuses | server p50 ms | server p99 | server max | load avg at start |"
-      echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+      echo "| what | clients | pacing | req/s | client p50 ms | p90 | p99 | max | statuses | server p50 ms | server p99 | server max | server CPU ms/req | load avg at start |"
+      echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
       md_rows "$WORK/save.$BACKEND"
       echo
     } >"$PART.save.part"
