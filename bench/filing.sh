@@ -245,7 +245,7 @@ run_bulk() {
   ' "$WORK/usccs" "$(cat bench/filing_gq002.json)" "$WORK/import.jsonl"
   IMPORT_ROWS=$(wc -l <"$WORK/import.jsonl")
   IMPORT_MB=$(du -m "$WORK/import.jsonl" | cut -f1)
-  # First IMPORT_SAMPLE rows on the database as demo-data left it (no planner statistics), then
+  # First IMPORT_SAMPLE rows on the database as demo-data left it (no explicit ANALYZE), then
   # ANALYZE, then the rest: the import's USCC lookup is planned differently without statistics.
   head -n "$IMPORT_SAMPLE" "$WORK/import.jsonl" >"$WORK/import.a.jsonl"
   tail -n +"$((IMPORT_SAMPLE + 1))" "$WORK/import.jsonl" >"$WORK/import.b.jsonl"
@@ -299,7 +299,7 @@ for BACKEND in $BACKENDS; do
       PG_URL=$(tests/pg_cluster.sh start "$PG_DIR" | tail -1)
     fi
     PG_VERSION=$(psql -X -tA -d "$PG_URL" -c 'SHOW server_version')
-    PG_CONF=$(psql -X -tA -d "$PG_URL" -c "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ') FROM pg_settings WHERE name IN ('shared_buffers','synchronous_commit','fsync','max_connections','commit_delay')")
+    PG_CONF=$(psql -X -tA -d "$PG_URL" -c "SELECT string_agg(name || '=' || current_setting(name), ', ') FROM pg_settings WHERE name IN ('shared_buffers','synchronous_commit','fsync','max_connections','commit_delay')")
   fi
   PART=bench/results/filing.$BACKEND
   {
@@ -337,7 +337,7 @@ for BACKEND in $BACKENDS; do
       echo
       echo "| run | rows | wall s | rows/s (wall) | import call s (its own timer) | rows/s (import call) | rejected | peak RSS MiB |"
       echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-      echo "| first $IMPORT_a_ROWS rows, database as demo-data left it (no planner statistics) | $IMPORT_a_ROWS | $IMPORT_a_S | $(rate "$IMPORT_a_ROWS" "$IMPORT_a_S") | $IMPORT_a_INNER | $(rate "$IMPORT_a_ROWS" "$IMPORT_a_INNER") | $IMPORT_a_REJECTED | $IMPORT_a_RSS |"
+      echo "| first $IMPORT_a_ROWS rows, database as demo-data left it (no explicit ANALYZE) | $IMPORT_a_ROWS | $IMPORT_a_S | $(rate "$IMPORT_a_ROWS" "$IMPORT_a_S") | $IMPORT_a_INNER | $(rate "$IMPORT_a_ROWS" "$IMPORT_a_INNER") | $IMPORT_a_REJECTED | $IMPORT_a_RSS |"
       echo "| the other $IMPORT_b_ROWS rows, after \`ANALYZE\` ($ANALYZE_S s) | $IMPORT_b_ROWS | $IMPORT_b_S | $(rate "$IMPORT_b_ROWS" "$IMPORT_b_S") | $IMPORT_b_INNER | $(rate "$IMPORT_b_ROWS" "$IMPORT_b_INNER") | $IMPORT_b_REJECTED | $IMPORT_b_RSS |"
       echo
       echo "Submitted afterwards: $IMPORT_SUBMITTED GQ-002 filings; database after: $BULK_DB_MB MiB."
@@ -362,7 +362,8 @@ done
   echo "## Survey workflow: save + audit, bulk submission, review queue (bench/filing.sh)"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB,"
-  echo "shared with other sessions (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))."
+  echo "shared with other sessions (load average when this file was written: $(cut -d' ' -f1-3 /proc/loadavg);"
+  echo "at the start of each load point: last column of the save tables)."
   echo "Server: \`huoju serve --workers $WORKERS --io-threads $IO_THREADS --password-cost fast\`; the load generator"
   echo "(Node $(node --version), node:http keep-alive, one connection per client) runs on the same 2 cores and"
   echo "competes with the server for them: client latencies include its own scheduling delay."
