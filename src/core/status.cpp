@@ -16,6 +16,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "forbidden";
     case ErrorCode::kCsrfFailed:
       return "csrf_failed";
+    case ErrorCode::kPasswordChangeRequired:
+      return "password_change_required";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kMethodNotAllowed:

@@ -69,6 +69,7 @@ int HttpStatusFor(ErrorCode code) {
       return 401;
     case ErrorCode::kForbidden:
     case ErrorCode::kCsrfFailed:
+    case ErrorCode::kPasswordChangeRequired:
       return 403;
     case ErrorCode::kNotFound:
       return 404;

@@ -86,6 +86,12 @@ const char* ActionCode(Action action) {
       return "filing.progress";
     case Action::kManagePeriods:
       return "period.manage";
+    case Action::kChangeOwnPassword:
+      return "account.change_own_password";
+    case Action::kManageOwnSessions:
+      return "account.manage_own_sessions";
+    case Action::kManageAccounts:
+      return "account.manage";
   }
   return "unknown";
 }
@@ -96,8 +102,11 @@ bool RoleMay(Role role, Action action) {
   switch (action) {
     case Action::kViewOwnAccount:
     case Action::kViewOrg:
+    case Action::kChangeOwnPassword:
+    case Action::kManageOwnSessions:
       return true;
     case Action::kCreateOrgNode:
+    case Action::kManageAccounts:
       return role == Role::kAdmin;
     case Action::kFillFiling:
       return role == Role::kFiller;
@@ -115,6 +124,10 @@ bool RoleMay(Role role, Action action) {
 }  // namespace
 
 Status Authorize(const Principal& who, Action action, const org::OrgNode* target) {
+  if (who.must_change_password && action != Action::kViewOwnAccount &&
+      action != Action::kChangeOwnPassword) {
+    return Status(ErrorCode::kPasswordChangeRequired, "请先修改初始密码，再使用其他功能");
+  }
   if (target != nullptr && !who.scope.Contains(*target)) {
     return Status::NotFound("机构不存在或不在您的管辖范围内");
   }

@@ -199,6 +199,28 @@ CREATE INDEX signed_scan_filing ON signed_scan(filing_id, id);
 CREATE INDEX audit_log_object ON audit_log(object_type, object_id, id);
 )sql";
 
+// Password history (for "no reuse of the last 5"), one-time password-reset tokens (stored
+// hashed, single use), both per account.
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE password_history (
+  id {{ID}},
+  account_id BIGINT NOT NULL REFERENCES account(id),
+  password_hash TEXT NOT NULL,
+  replaced_at BIGINT NOT NULL
+);
+CREATE INDEX password_history_account ON password_history(account_id, id);
+
+CREATE TABLE password_reset_token (
+  token_hash TEXT PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES account(id),
+  created_by BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE INDEX password_reset_token_account ON password_reset_token(account_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -206,6 +228,7 @@ const std::vector<Migration>& AllMigrations() {
       {1, "org tree, accounts, sessions, audit log", kMigration1},
       {2, "published catalog versions", kMigration2},
       {3, "survey periods, filings, versions, extensions, signed scans", kMigration3},
+      {4, "password history and reset tokens", kMigration4},
   };
   return kAll;
 }

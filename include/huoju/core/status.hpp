@@ -23,6 +23,7 @@ enum class ErrorCode {
   kUnauthenticated,
   kForbidden,
   kCsrfFailed,
+  kPasswordChangeRequired,  ///< the account must change its password first
   kNotFound,
   kMethodNotAllowed,
   kConflict,

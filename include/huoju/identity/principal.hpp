@@ -41,14 +41,17 @@ struct Principal {
 
 /// What a request wants to do. Each endpoint names exactly one.
 enum class Action {
-  kViewOwnAccount,  ///< me, logout
-  kViewOrg,         ///< read org nodes, children, path, search
-  kCreateOrgNode,   ///< add a node to the org tree
-  kFillFiling,      ///< see the own unit's tasks; save, submit, withdraw, print, upload scans
-  kViewFiling,      ///< read a filing, its history and versions (unit or reviewer in scope)
-  kReviewFiling,    ///< review queue, approve, return, reopen, judge explanations
-  kViewProgress,    ///< submission progress, non-filers, review materials of a scope
-  kManagePeriods,   ///< open periods, extend deadlines (Torch Center)
+  kViewOwnAccount,     ///< me, logout
+  kViewOrg,            ///< read org nodes, children, path, search
+  kCreateOrgNode,      ///< add a node to the org tree
+  kFillFiling,         ///< see the own unit's tasks; save, submit, withdraw, print, upload scans
+  kViewFiling,         ///< read a filing, its history and versions (unit or reviewer in scope)
+  kReviewFiling,       ///< review queue, approve, return, reopen, judge explanations
+  kViewProgress,       ///< submission progress, non-filers, review materials of a scope
+  kManagePeriods,      ///< open periods, extend deadlines (Torch Center)
+  kChangeOwnPassword,  ///< change the own password (allowed while a change is required)
+  kManageOwnSessions,  ///< list and end the own sessions
+  kManageAccounts,     ///< reset passwords, list and end sessions of accounts in scope (admin)
 };
 
 const char* ActionCode(Action action);
@@ -57,7 +60,9 @@ const char* ActionCode(Action action);
 /// when it touches none). OK, or:
 ///  - NotFound when the target lies outside the caller's scope (its existence is not
 ///    revealed);
-///  - Forbidden when the role may not do the action at all.
+///  - Forbidden when the role may not do the action at all;
+///  - PasswordChangeRequired when the account must change its password first and the action
+///    is not kViewOwnAccount (me, logout) or kChangeOwnPassword.
 Status Authorize(const Principal& who, Action action, const org::OrgNode* target);
 
 }  // namespace huoju::identity
