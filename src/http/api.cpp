@@ -3,6 +3,7 @@
 
 #include "huoju/http/input.hpp"
 #include "huoju/http/router.hpp"
+#include "src/http/account_api.hpp"
 #include "src/http/filing_api.hpp"
 
 namespace huoju::http {
@@ -140,6 +141,7 @@ Router BuildApiRouter() {
   add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath, kFast);
   add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
   AddFilingRoutes(r);
+  AddAccountRoutes(r);
   return r;
 }
 

@@ -51,6 +51,15 @@ const ROUTE_KINDS = {
   'GET /api/v1/progress': 'review-read',
   'GET /api/v1/progress/non-filers': 'review-read',
   'GET /api/v1/review/materials/:kind': 'review-read',
+  // Accounts and sessions (see the account matrix below).
+  'POST /api/v1/auth/password': 'account-self',
+  'POST /api/v1/auth/password-reset': 'reset-public',
+  'GET /api/v1/auth/sessions': 'account-self',
+  'DELETE /api/v1/auth/sessions/:id': 'account-self',
+  'POST /api/v1/auth/logout-all': 'account-self',
+  'POST /api/v1/accounts/:id/password-reset': 'account-admin',
+  'GET /api/v1/accounts/:id/sessions': 'account-admin',
+  'POST /api/v1/accounts/:id/sessions/end': 'account-admin',
 };
 
 before(async () => {
@@ -119,7 +128,7 @@ test('public routes answer without a session', async () => {
 
 test('session routes refuse requests without a session or with a forged one', async () => {
   for (const [key, kind] of Object.entries(ROUTE_KINDS)) {
-    if (kind === 'public' || kind === 'login') continue;
+    if (kind === 'public' || kind === 'login' || kind === 'reset-public') continue;
     const [method, rawPath] = key.split(' ');
     const path = rawPath.replace(':id', String(nodes.guangdong)) + (kind === 'search' ? '?q=a' : '');
     const none = await call(server.url, path, { method, json: method === 'POST' ? {} : undefined });
@@ -141,6 +150,8 @@ for (const user of DEMO_ACCOUNTS) {
       const [method, rawPath] = key.split(' ');
       if (FILING_KINDS.has(kind)) {
         await checkFilingRoute(user, s, method, rawPath, kind);
+      } else if (ACCOUNT_KINDS.has(kind)) {
+        await checkAccountRoute(user, s, method, rawPath, kind);
       } else if (kind === 'self') {
         const r = await call(server.url, rawPath, { session: s });
         assert.equal(r.status, 200, `${user} ${key}`);
@@ -302,6 +313,68 @@ async function checkFilingRoute(user, s, method, rawPath, kind) {
           denied(no, 404, 'progress outside scope');
         }
       }
+      return;
+    }
+    default:
+      throw new Error(kind);
+  }
+}
+
+// ---- accounts and sessions: own sessions for everyone, other accounts for the admin only -----
+const ACCOUNT_KINDS = new Set(['account-self', 'account-admin', 'reset-public']);
+
+async function checkAccountRoute(user, s, method, rawPath, kind) {
+  const what = (r, note) => `${user} ${method} ${rawPath} ${note}: ${r.status} ${JSON.stringify(r.body)}`;
+  const listOwn = async () => (await call(server.url, '/api/v1/auth/sessions', { session: s })).body.items;
+  switch (kind) {
+    case 'reset-public': {
+      // No session needed; a bad token changes nothing (tried once: it counts against the address).
+      const body = user === 'admin' ? { token: 'f'.repeat(64), new_password: 'Lantern-River-42' } : { token: 'f'.repeat(64) };
+      const r = await call(server.url, rawPath, { method, json: body });
+      assert.equal(r.status, 422, what(r, 'bad token'));
+      return;
+    }
+    case 'account-self': {
+      if (rawPath.endsWith('/password')) {
+        const r = await call(server.url, rawPath, { method, session: s, json: { current_password: 'x' } });
+        assert.equal(r.status, 422, what(r, 'incomplete'));
+        assert.equal(r.body.error.details.field, 'new_password');
+      } else if (method === 'GET') {
+        const r = await call(server.url, rawPath, { session: s });
+        assert.equal(r.status, 200, what(r, 'own'));
+        assert.equal(r.body.items.filter((x) => x.current).length, 1);
+      } else if (method === 'DELETE') {
+        const before = await listOwn();
+        const fresh = await login(server.url, user);
+        const added = (await listOwn()).find((x) => !before.some((b) => b.id === x.id));
+        const r = await call(server.url, rawPath.replace(':id', added.id), { method, session: s });
+        assert.equal(r.status, 200, what(r, 'own session'));
+        assert.equal((await call(server.url, '/api/v1/auth/me', { session: fresh })).status, 401);
+        const again = await call(server.url, rawPath.replace(':id', added.id), { method, session: s });
+        assert.equal(again.status, 404, what(again, 'ended already'));
+      } else {  // logout-all: ends this session too, so log in again in place
+        const r = await call(server.url, rawPath, { method, session: s });
+        assert.equal(r.status, 200, what(r, 'own'));
+        assert.equal((await call(server.url, '/api/v1/auth/me', { session: s })).status, 401);
+        Object.assign(s, await login(server.url, user));
+      }
+      return;
+    }
+    case 'account-admin': {
+      const target = sessions.registry_gd.user.id;
+      const r = await call(server.url, rawPath.replace(':id', String(target)), { method, session: s });
+      if (user !== 'admin') {
+        assert.equal(r.status, 403, what(r, 'only the admin'));
+        assert.equal(r.body.error.code, 'forbidden');
+        return;
+      }
+      assert.equal(r.status, rawPath.endsWith('/password-reset') ? 201 : 200, what(r, 'in scope'));
+      if (rawPath.endsWith('/end')) {
+        assert.equal((await call(server.url, '/api/v1/auth/me', { session: sessions.registry_gd })).status, 401);
+        Object.assign(sessions.registry_gd, await login(server.url, 'registry_gd'));
+      }
+      const absent = await call(server.url, rawPath.replace(':id', '999999999'), { method, session: s });
+      assert.equal(absent.status, 404, what(absent, 'absent'));
       return;
     }
     default:
