@@ -497,9 +497,23 @@ struct Filings::Impl {
   }
 
   // Re-reads the filing inside the write transaction and checks nothing moved under us.
-  static Result<FilingRow> Recheck(store::Session& s, const FilingRow& seen,
-                                   int64_t expected_version) {
-    HUOJU_ASSIGN_OR_RETURN(auto now, LoadFiling(s, seen.id));
+  struct Head {
+    int64_t version = 0;
+    FilingState state = FilingState::kNotStarted;
+    size_t review_level = 0;
+  };
+
+  // Re-reads the filing's version and state inside the write transaction and checks nothing
+  // moved under us. Only three columns: this runs on the (single) writer.
+  static Result<Head> Recheck(store::Session& s, const FilingRow& seen, int64_t expected_version) {
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("SELECT version, state, review_level FROM filing WHERE id = ?", {seen.id}));
+    if (rows.empty()) {
+      return FilingNotFound();
+    }
+    Head now{rows.Int(0, 0), filing::ParseState(rows.Text(0, 1)).value_or(FilingState::kNotStarted),
+             static_cast<size_t>(rows.Int(0, 2))};
     if (now.version != expected_version) {
       return Status(ErrorCode::kConflict,
                     fmt::format("报表已被他人修改（当前为第 {} 版，您打开的是第 {} 版），"
@@ -696,6 +710,8 @@ Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& 
                 {"tasks", expected}};
     return s.AppendAudit(e, now);
   }));
+  // Thousands of new tasks at once: let the planner know before the first queue query.
+  HUOJU_RETURN_IF_ERROR(db_.RefreshStatistics());
   return json{{"id", period_id},
               {"form_code", form->code},
               {"period", key.ToString()},
@@ -1076,7 +1092,9 @@ Result<json> Filings::Save(const Principal& who, int64_t filing_id, const SaveRe
       explanations[id] = req.explanations[id];
     }
   }
-  const std::string hash = Blake2bHex(req.values.dump() + "\n" + explanations.dump());
+  const std::string values_text = req.values.dump();
+  const std::string explanations_text = explanations.dump();
+  const std::string hash = Blake2bHex(values_text + "\n" + explanations_text);
   const bool unchanged = hash == l.f.data_hash && req.expected_version == l.f.version;
   int64_t version = l.f.version;
   FilingState state = l.f.state;
@@ -1085,9 +1103,7 @@ Result<json> Filings::Save(const Principal& who, int64_t filing_id, const SaveRe
       HUOJU_ASSIGN_OR_RETURN(auto now_row, Impl::Recheck(s, l.f, req.expected_version));
       version = now_row.version + 1;
       state = now_row.state == FilingState::kNotStarted ? FilingState::kDraft : now_row.state;
-      const std::string values_text = req.values.dump();
       const std::string failures_text = audit.failures.dump();
-      const std::string explanations_text = explanations.dump();
       HUOJU_RETURN_IF_ERROR(
           s.Execute("INSERT INTO filing_version (filing_id, version, values_json, data_hash, "
                     "explanations_json, failures_json, created_by, created_at) VALUES "
@@ -1214,6 +1230,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   }
   HUOJU_ASSIGN_OR_RETURN(auto key, filing::PeriodKey::Parse(period.period_key, *form));
   const std::string prev_key = key.PreviousYear().ToString();
+  HUOJU_RETURN_IF_ERROR(db_.RefreshStatistics());
   const auto& compiled = *cy->compiled;
   const CatalogYear* prev_cy =
       cy->catalog().previous_year == key.year - 1 ? catalogs_.Year(key.year - 1) : nullptr;
@@ -1260,8 +1277,10 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
       }
       HUOJU_ASSIGN_OR_RETURN(
           auto tasks,
-          s.Query("SELECT f.id, f.unit_id, f.state, f.version, o.uscc, f.unit_path FROM filing f "
-                  "JOIN org_node o ON o.id = f.unit_id WHERE f.form_code = ? AND "
+          // From the USCC index to the task: SQLite keeps a CROSS JOIN's order, so the plan
+          // never scans the whole period without statistics.
+          s.Query("SELECT f.id, f.unit_id, f.state, f.version, o.uscc, f.unit_path FROM "
+                  "org_node o CROSS JOIN filing f WHERE f.unit_id = o.id AND f.form_code = ? AND "
                   "f.period_key = ? AND o.uscc IN (" +
                       in + ")",
                   params));
@@ -1498,8 +1517,10 @@ Result<json> Filings::Queue(const Principal& who, const QueueQuery& q) {
     page.emplace_back(q.limit);
     page.emplace_back(q.offset);
     HUOJU_ASSIGN_OR_RETURN(auto rows,
-                           s.Query(fmt::format("SELECT {} FROM filing WHERE {} ORDER BY risk DESC, "
-                                               "id LIMIT ? OFFSET ?",
+                           // The page's ids first (narrow rows to sort), then only those in full.
+                           s.Query(fmt::format("SELECT {} FROM filing WHERE id IN (SELECT id FROM "
+                                               "filing WHERE {} ORDER BY risk DESC, id LIMIT ? "
+                                               "OFFSET ?) ORDER BY risk DESC, id",
                                                kFilingColumns, where),
                                    page));
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -1641,7 +1662,8 @@ Result<json> Filings::Reopen(const Principal& who, int64_t filing_id, const std:
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
-    HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, true));
+    // Reopen is checked for the caller's level; where it goes depends only on the filing.
+    HUOJU_RETURN_IF_ERROR(Impl::ActingLevel(l, who, today, true).status());
     const size_t to = l.f.state == FilingState::kFinal ? chain.size() - 1 : l.f.review_level - 1;
     HUOJU_RETURN_IF_ERROR(
         s.Execute("UPDATE filing SET state = 'submitted', review_level = ?, final_at = NULL, "
@@ -1972,7 +1994,6 @@ Result<json> Filings::Progress(const Principal& who, const std::string& form_cod
   HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(const PeriodForm pf, FindPeriodForm(s, catalogs_, form_code, period));
     const PeriodRow& p = pf.period;
-    const CatalogYear* cy = pf.catalog;
     const catalog::Form* form = pf.form;
     const size_t chain = form == nullptr ? 1 : form->review_chain.size();
     auto level = form == nullptr ? std::nullopt : filing::ReviewerLevel(who, form->review_chain);
@@ -2149,7 +2170,6 @@ Result<json> Filings::Materials(const Principal& who, const std::string& kind,
       return Status::Ok();
     }
     HUOJU_ASSIGN_OR_RETURN(const PeriodForm pf, FindPeriodForm(s, catalogs_, form_used, period));
-    const PeriodRow& p = pf.period;
     const CatalogYear* cy = pf.catalog;
     const catalog::Form* form = pf.form;
     if (form == nullptr) {

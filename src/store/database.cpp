@@ -101,6 +101,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url,
   return Status::Invalid("数据库地址无法识别：应以 sqlite: 或 postgresql:// 开头");
 }
 
+Status Database::RefreshStatistics() {
+  return Write([&](Session& s) -> Status {
+    // analysis_limit samples each index, so this stays fast on millions of rows.
+    return s.ExecuteScript(backend() == Backend::kSqlite ? "PRAGMA analysis_limit = 1000; ANALYZE"
+                                                         : "ANALYZE");
+  });
+}
+
 Result<int> Database::SchemaVersion() {
   int version = 0;
   Status st = Read([&](Session& s) -> Status {

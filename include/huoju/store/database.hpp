@@ -127,6 +127,9 @@ class Database {
 
   /// Applies every numbered migration not yet applied, in order, each in its own transaction.
   Status Migrate();
+  /// Refreshes the query planner's statistics after bulk changes (SQLite: a sampled ANALYZE,
+  /// PostgreSQL: ANALYZE), so plans stay index-driven as tables grow. Blocking; seconds at most.
+  Status RefreshStatistics();
   /// Highest applied migration number (0 for an empty database).
   Result<int> SchemaVersion();
 
