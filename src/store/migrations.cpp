@@ -221,6 +221,99 @@ CREATE TABLE password_reset_token (
 CREATE INDEX password_reset_token_account ON password_reset_token(account_id);
 )sql";
 
+// The review queue and progress read only index columns. The queue filters by state (and the
+// acting review level) inside a province's unit_path range and sorts by risk; the progress is
+// read from filing_tally, counts of filings per (unit's parent node, state, review level, late),
+// kept by triggers so that every writer (save, review, import, opening a period, a new unit)
+// updates it in its own transaction and no code path can forget it. The parent's path is the
+// unit path without its last id: rtrim(rtrim(path, '/'), digits) on both backends.
+constexpr const char* kMigration5 = R"sql(
+DROP INDEX filing_queue;
+CREATE INDEX filing_queue ON filing(form_code, period_key, state, unit_path, review_level, risk, id);
+DROP INDEX filing_scope;
+CREATE INDEX filing_scope ON filing(form_code, period_key, unit_path, state, review_level, risk, id);
+
+CREATE TABLE filing_tally (
+  form_code TEXT NOT NULL,
+  period_key TEXT NOT NULL,
+  parent_path TEXT {{BINARY}} NOT NULL,
+  state TEXT NOT NULL,
+  review_level BIGINT NOT NULL,
+  late BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (form_code, period_key, parent_path, state, review_level, late)
+);
+INSERT INTO filing_tally (form_code, period_key, parent_path, state, review_level, late, n)
+SELECT form_code, period_key, rtrim(rtrim(unit_path, '/'), '0123456789'), state, review_level,
+       late, COUNT(*)
+FROM filing
+GROUP BY form_code, period_key, rtrim(rtrim(unit_path, '/'), '0123456789'), state, review_level,
+         late;
+)sql";
+
+constexpr const char* kMigration5Sqlite = R"sql(
+CREATE TRIGGER filing_tally_insert AFTER INSERT ON filing BEGIN
+  INSERT OR IGNORE INTO filing_tally VALUES (NEW.form_code, NEW.period_key,
+      rtrim(rtrim(NEW.unit_path, '/'), '0123456789'), NEW.state, NEW.review_level, NEW.late, 0);
+  UPDATE filing_tally SET n = n + 1 WHERE form_code = NEW.form_code
+      AND period_key = NEW.period_key
+      AND parent_path = rtrim(rtrim(NEW.unit_path, '/'), '0123456789') AND state = NEW.state
+      AND review_level = NEW.review_level AND late = NEW.late;
+END;
+CREATE TRIGGER filing_tally_delete AFTER DELETE ON filing BEGIN
+  UPDATE filing_tally SET n = n - 1 WHERE form_code = OLD.form_code
+      AND period_key = OLD.period_key
+      AND parent_path = rtrim(rtrim(OLD.unit_path, '/'), '0123456789') AND state = OLD.state
+      AND review_level = OLD.review_level AND late = OLD.late;
+END;
+CREATE TRIGGER filing_tally_update
+AFTER UPDATE OF form_code, period_key, unit_path, state, review_level, late ON filing
+WHEN OLD.form_code IS NOT NEW.form_code OR OLD.period_key IS NOT NEW.period_key
+  OR OLD.unit_path IS NOT NEW.unit_path OR OLD.state IS NOT NEW.state
+  OR OLD.review_level IS NOT NEW.review_level OR OLD.late IS NOT NEW.late
+BEGIN
+  UPDATE filing_tally SET n = n - 1 WHERE form_code = OLD.form_code
+      AND period_key = OLD.period_key
+      AND parent_path = rtrim(rtrim(OLD.unit_path, '/'), '0123456789') AND state = OLD.state
+      AND review_level = OLD.review_level AND late = OLD.late;
+  INSERT OR IGNORE INTO filing_tally VALUES (NEW.form_code, NEW.period_key,
+      rtrim(rtrim(NEW.unit_path, '/'), '0123456789'), NEW.state, NEW.review_level, NEW.late, 0);
+  UPDATE filing_tally SET n = n + 1 WHERE form_code = NEW.form_code
+      AND period_key = NEW.period_key
+      AND parent_path = rtrim(rtrim(NEW.unit_path, '/'), '0123456789') AND state = NEW.state
+      AND review_level = NEW.review_level AND late = NEW.late;
+END;
+)sql";
+
+constexpr const char* kMigration5Postgres = R"sql(
+CREATE FUNCTION filing_tally_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    UPDATE filing_tally SET n = n - 1 WHERE form_code = OLD.form_code
+        AND period_key = OLD.period_key
+        AND parent_path = rtrim(rtrim(OLD.unit_path, '/'), '0123456789') AND state = OLD.state
+        AND review_level = OLD.review_level AND late = OLD.late;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO filing_tally VALUES (NEW.form_code, NEW.period_key,
+        rtrim(rtrim(NEW.unit_path, '/'), '0123456789'), NEW.state, NEW.review_level, NEW.late, 1)
+    ON CONFLICT (form_code, period_key, parent_path, state, review_level, late)
+    DO UPDATE SET n = filing_tally.n + 1;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER filing_tally_insert_delete AFTER INSERT OR DELETE ON filing
+FOR EACH ROW EXECUTE FUNCTION filing_tally_apply();
+CREATE TRIGGER filing_tally_update
+AFTER UPDATE OF form_code, period_key, unit_path, state, review_level, late ON filing
+FOR EACH ROW
+WHEN (OLD.form_code IS DISTINCT FROM NEW.form_code OR OLD.period_key IS DISTINCT FROM NEW.period_key
+  OR OLD.unit_path IS DISTINCT FROM NEW.unit_path OR OLD.state IS DISTINCT FROM NEW.state
+  OR OLD.review_level IS DISTINCT FROM NEW.review_level OR OLD.late IS DISTINCT FROM NEW.late)
+EXECUTE FUNCTION filing_tally_apply();
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -229,12 +322,15 @@ const std::vector<Migration>& AllMigrations() {
       {2, "published catalog versions", kMigration2},
       {3, "survey periods, filings, versions, extensions, signed scans", kMigration3},
       {4, "password history and reset tokens", kMigration4},
+      {5, "covering queue and scope indexes, progress tally kept by triggers", kMigration5,
+       kMigration5Sqlite, kMigration5Postgres},
   };
   return kAll;
 }
 
 std::string RenderMigration(const Migration& m, Backend backend) {
   std::string sql(m.sql);
+  sql += backend == Backend::kSqlite ? m.sqlite_sql : m.postgres_sql;
   auto replace_all = [&](std::string_view token, std::string_view with) {
     for (size_t pos = sql.find(token); pos != std::string::npos;
          pos = sql.find(token, pos + with.size())) {
