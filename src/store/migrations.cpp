@@ -314,6 +314,12 @@ WHEN (OLD.form_code IS DISTINCT FROM NEW.form_code OR OLD.period_key IS DISTINCT
 EXECUTE FUNCTION filing_tally_apply();
 )sql";
 
+// Analytics (issue 6): the snapshots of a period catch up by reading the filings changed since
+// the newest change they saw (include/huoju/analytics/snapshot.hpp).
+constexpr const char* kMigration6 = R"sql(
+CREATE INDEX filing_changes ON filing(period_key, updated_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -324,6 +330,7 @@ const std::vector<Migration>& AllMigrations() {
       {4, "password history and reset tokens", kMigration4},
       {5, "covering queue and scope indexes, progress tally kept by triggers", kMigration5,
        kMigration5Sqlite, kMigration5Postgres},
+      {6, "filings by period and change time, for the analytics catch-up", kMigration6},
   };
   return kAll;
 }

@@ -1,0 +1,68 @@
+// huoju/analytics/service.hpp
+//
+// The summary use cases behind /api/v1/summaries (docs/api.md "Summaries"): a summary table,
+// the units behind a cell, year-on-year side by side and the list of large changes. Each
+// method authorizes first (identity::Action::kViewProgress on the requested node, default the
+// caller's scope: reviewers and the Torch Center; a node outside the scope is NotFound like an
+// absent one), validates every parameter with a Chinese message naming it, then answers from
+// the snapshots (which catch up from the store first). Blocking: call from worker threads.
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "huoju/analytics/snapshot.hpp"
+#include "huoju/identity/principal.hpp"
+
+namespace huoju::analytics {
+
+struct SummaryQuery {
+  std::string form;
+  std::string period;
+  std::string base_period;  ///< year-on-year: empty = the previous year
+  std::vector<std::string> by;
+  std::vector<std::string> indicators;  ///< empty = every numeric indicator of the form
+  std::string state = "submitted";
+  int64_t node = 0;  ///< 0 = the caller's scope
+  /// Drill-down: dimension code → value code (kNoValue for 未分类).
+  std::map<std::string, std::string> keys;
+  std::string sort;  ///< drill-down: an indicator code, or empty (unit id)
+  int64_t offset = 0;
+  int64_t limit = 50;
+  std::string basis = "comparable";  ///< year-on-year: comparable | all
+  std::string indicator;             ///< large changes
+  double threshold = 50;             ///< large changes: percent
+  double min_value = 0;              ///< large changes
+};
+
+class Summaries {
+ public:
+  Summaries(store::Database& db, const org::Directory& directory, Snapshots::CatalogLookup catalogs,
+            Snapshots::Options options = {});
+
+  Result<nlohmann::json> Summary(const identity::Principal& who, const SummaryQuery& q);
+  Result<nlohmann::json> Units(const identity::Principal& who, const SummaryQuery& q);
+  Result<nlohmann::json> YearOnYear(const identity::Principal& who, const SummaryQuery& q);
+  Result<nlohmann::json> LargeChanges(const identity::Principal& who, const SummaryQuery& q);
+
+  Snapshots& snapshots() { return snapshots_; }
+
+  /// Most rows a drill-down list answers at once (exports ask for this many).
+  static constexpr int64_t kMaxListRows = 100000;
+
+ private:
+  struct Plan;
+  Result<Plan> Prepare(const identity::Principal& who, const SummaryQuery& q) const;
+
+  Snapshots::CatalogLookup catalogs_;
+  Snapshots snapshots_;
+};
+
+/// The year before `period` with the same suffix ("2024" → "2023", "2024M03" → "2023M03"), or
+/// empty when `period` does not start with a year.
+std::string PreviousYearPeriod(const std::string& period);
+
+}  // namespace huoju::analytics
