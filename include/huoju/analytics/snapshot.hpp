@@ -22,10 +22,10 @@
 // DimensionSources. Values are interned in dictionaries shared by every snapshot, so the
 // same code has the same id in every period.
 //
-// Memory (Snapshot::MemoryBytes(), measured by bench/summary.sh: bench/results/summary.md):
-// 8 bytes per value plus a missing bit per indicator and filing, and about 210 bytes per filing
-// (ids, org path, dimension ids, the id indexes), i.e. about 100 MB per 100,000 filings of a
-// form with 100 numeric indicators (GQ-002 has 65: about 70 MB).
+// Memory (Snapshot::MemoryBytes(), measured by bench/summary.sh, bench/results/summary.md):
+// 104 MB per 100,000 filings of 106 numeric indicators, i.e. 8 bytes per value plus a missing
+// bit, and about 180 bytes per filing (ids, org path, dimension ids, the id indexes); a GQ-002
+// snapshot (65 numeric indicators) takes about 71 MB per 100,000 filings.
 //
 // Thread-safety: Snapshots is thread-safe. Read() runs its callback under a shared lock of
 // every snapshot's data; catching up takes the exclusive lock only to apply parsed changes.
