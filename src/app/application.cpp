@@ -25,6 +25,10 @@ Application::Application(std::unique_ptr<store::Database> db,
       clock_(clock) {
   sessions_ = std::make_unique<identity::SessionManager>(*db_, *hasher_, clock_);
   filings_ = std::make_unique<Filings>(*db_, *directory_, *catalogs_, clock_);
+  registrations_ = std::make_unique<Registrations>(*db_, *hasher_, *directory_, *filings_, clock_);
+  unit_accounts_ = std::make_unique<UnitAccounts>(*db_, *hasher_, *sessions_, clock_);
+  administration_ =
+      std::make_unique<Administration>(*db_, *hasher_, *sessions_, *directory_, clock_);
 }
 
 Result<std::unique_ptr<Application>> Application::Open(const Config& config, const Clock& clock) {

@@ -4,7 +4,9 @@
 #include "huoju/http/input.hpp"
 #include "huoju/http/router.hpp"
 #include "src/http/account_api.hpp"
+#include "src/http/admin_api.hpp"
 #include "src/http/filing_api.hpp"
+#include "src/http/identity_api.hpp"
 
 namespace huoju::http {
 namespace {
@@ -142,6 +144,8 @@ Router BuildApiRouter() {
   add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
   AddFilingRoutes(r);
   AddAccountRoutes(r);
+  AddIdentityRoutes(r);
+  AddAdminRoutes(r);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "huoju/core/log.hpp"
+#include "huoju/identity/modules.hpp"
 #include "huoju/identity/password_policy.hpp"
 
 namespace huoju::identity {
@@ -66,10 +67,10 @@ SessionManager::SessionManager(store::Database& db, PasswordHasher& hasher, cons
 }
 
 Result<Principal> SessionManager::LoadPrincipal(store::Session& s, int64_t account_id) {
-  HUOJU_ASSIGN_OR_RETURN(auto rows,
-                         s.Query("SELECT username, display_name, role, scope_node_id, status, "
-                                 "must_change_password FROM account WHERE id = ?",
-                                 {account_id}));
+  HUOJU_ASSIGN_OR_RETURN(
+      auto rows, s.Query("SELECT username, display_name, role, scope_node_id, status, "
+                         "must_change_password, kind, modules_json FROM account WHERE id = ?",
+                         {account_id}));
   if (rows.empty() || rows.Text(0, 4) != "active") {
     return Status::Unauthenticated("登录已失效，请重新登录");
   }
@@ -84,7 +85,51 @@ Result<Principal> SessionManager::LoadPrincipal(store::Session& s, int64_t accou
   for (const auto& n : lineage) {
     p.scope_names.push_back(n.name);
   }
+  p.kind = ParseAccountKind(rows.Text(0, 6));
+  HUOJU_RETURN_IF_ERROR(LoadModules(s, rows.IsNull(0, 7) ? "" : rows.Text(0, 7), p));
   return p;
+}
+
+Status SessionManager::LoadModules(store::Session& s, const std::string& modules_json,
+                                   Principal& p) {
+  auto parse = [](const std::string& text) {
+    std::vector<std::string> out;
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_array()) {
+      for (const auto& m : j) {
+        if (m.is_string() && FindModule(m.get<std::string>()) != nullptr) {
+          out.push_back(m.get<std::string>());
+        }
+      }
+    }
+    return out;
+  };
+  switch (p.kind) {
+    case AccountKind::kSub:
+      p.modules = parse(modules_json);
+      return Status::Ok();
+    case AccountKind::kPerson: {
+      // A person reaches what its units granted, and only while those units are active.
+      HUOJU_ASSIGN_OR_RETURN(
+          auto rows, s.Query("SELECT n.id, n.name, n.uscc, l.modules_json FROM person_link l JOIN "
+                             "org_node n ON n.id = l.unit_id WHERE l.account_id = ? AND l.status "
+                             "= 'granted' AND n.status = 'active' ORDER BY n.id",
+                             {p.account_id}));
+      std::vector<std::string> all;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        LinkedUnit u{rows.Int(i, 0), rows.Text(i, 1), rows.Text(i, 2), parse(rows.Text(i, 3))};
+        all.insert(all.end(), u.modules.begin(), u.modules.end());
+        p.units.push_back(std::move(u));
+      }
+      auto normalized = NormalizeModules(all, "modules");
+      p.modules = normalized.ok() ? *normalized : std::vector<std::string>{};
+      return Status::Ok();
+    }
+    case AccountKind::kPrimary:
+      p.modules = ModulesForRole(p.role);
+      return Status::Ok();
+  }
+  return Status::Ok();
 }
 
 Result<LoginResult> SessionManager::Login(std::string_view username, std::string_view password,
@@ -345,6 +390,22 @@ void SessionManager::RecordAddressFailure(const std::string& address, int64_t no
   a.window_start = now;
   LogEvent(LogLevel::kWarn, "auth.address_locked",
            {{"locks", a.locks}, {"until", FormatIsoUtc(a.locked_until)}});
+}
+
+Result<int64_t> SessionManager::RevokeAllIn(store::Session& s, int64_t account_id,
+                                            int64_t now_millis) {
+  return s.Execute(
+      "UPDATE login_session SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+      {now_millis, account_id});
+}
+
+Result<Principal> SessionManager::PrincipalOf(int64_t account_id) {
+  Principal p;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(p, LoadPrincipal(s, account_id));
+    return Status::Ok();
+  }));
+  return p;
 }
 
 void SessionManager::ForgetAccount(int64_t account_id) {

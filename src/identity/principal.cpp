@@ -1,5 +1,9 @@
 #include "huoju/identity/principal.hpp"
 
+#include <algorithm>
+
+#include "huoju/identity/modules.hpp"
+
 namespace huoju::identity {
 
 const char* RoleCode(Role role) {
@@ -14,6 +18,8 @@ const char* RoleCode(Role role) {
       return "registry";
     case Role::kAdmin:
       return "admin";
+    case Role::kPerson:
+      return "person";
   }
   return "filler";
 }
@@ -30,6 +36,8 @@ const char* RoleName(Role role) {
       return "技术合同登记机构";
     case Role::kAdmin:
       return "系统管理员";
+    case Role::kPerson:
+      return "个人用户";
   }
   return "填报单位";
 }
@@ -44,9 +52,35 @@ std::optional<Role> ParseRole(std::string_view code) {
 }
 
 const std::vector<Role>& AllRoles() {
-  static const std::vector<Role> kAll = {Role::kFiller, Role::kReviewer, Role::kCenter,
-                                         Role::kRegistry, Role::kAdmin};
+  static const std::vector<Role> kAll = {Role::kFiller,   Role::kReviewer, Role::kCenter,
+                                         Role::kRegistry, Role::kAdmin,    Role::kPerson};
   return kAll;
+}
+
+const char* AccountKindCode(AccountKind kind) {
+  switch (kind) {
+    case AccountKind::kPrimary:
+      return "primary";
+    case AccountKind::kSub:
+      return "sub";
+    case AccountKind::kPerson:
+      return "person";
+  }
+  return "primary";
+}
+
+AccountKind ParseAccountKind(std::string_view code) {
+  if (code == "sub") {
+    return AccountKind::kSub;
+  }
+  if (code == "person") {
+    return AccountKind::kPerson;
+  }
+  return AccountKind::kPrimary;
+}
+
+bool Principal::HasModule(std::string_view code) const {
+  return std::find(modules.begin(), modules.end(), code) != modules.end();
 }
 
 nlohmann::json Principal::ToJson() const {
@@ -54,8 +88,21 @@ nlohmann::json Principal::ToJson() const {
   if (role == Role::kReviewer) {
     level = org::NodeKindCode(scope.kind);
   }
+  nlohmann::json module_list = nlohmann::json::array();
+  for (const std::string& code : modules) {
+    const Module* m = FindModule(code);
+    module_list.push_back({{"code", code}, {"name", m != nullptr ? m->name : code.c_str()}});
+  }
+  nlohmann::json unit_list = nlohmann::json::array();
+  for (const LinkedUnit& u : units) {
+    unit_list.push_back({{"id", u.id}, {"name", u.name}, {"uscc", u.uscc}, {"modules", u.modules}});
+  }
   return {{"id", account_id},
           {"username", username},
+          {"kind", AccountKindCode(kind)},
+          {"unit_admin", IsUnitAdmin()},
+          {"modules", std::move(module_list)},
+          {"units", std::move(unit_list)},
           {"display_name", display_name},
           {"role", RoleCode(role)},
           {"role_name", RoleName(role)},
@@ -92,6 +139,16 @@ const char* ActionCode(Action action) {
       return "account.manage_own_sessions";
     case Action::kManageAccounts:
       return "account.manage";
+    case Action::kReviewRegistration:
+      return "registration.review";
+    case Action::kManageUnitAccounts:
+      return "unit.manage_accounts";
+    case Action::kManagePersonLinks:
+      return "person.manage_links";
+    case Action::kEditOrg:
+      return "org.edit";
+    case Action::kViewAuditLog:
+      return "audit.view";
   }
   return "unknown";
 }
@@ -101,13 +158,22 @@ namespace {
 bool RoleMay(Role role, Action action) {
   switch (action) {
     case Action::kViewOwnAccount:
-    case Action::kViewOrg:
     case Action::kChangeOwnPassword:
     case Action::kManageOwnSessions:
       return true;
+    case Action::kViewOrg:
+      return role != Role::kPerson;  // a person belongs to no place in the tree
     case Action::kCreateOrgNode:
     case Action::kManageAccounts:
+    case Action::kEditOrg:
+    case Action::kViewAuditLog:
       return role == Role::kAdmin;
+    case Action::kReviewRegistration:
+      return role == Role::kReviewer || role == Role::kCenter || role == Role::kAdmin;
+    case Action::kManageUnitAccounts:
+      return role == Role::kFiller;
+    case Action::kManagePersonLinks:
+      return role == Role::kPerson;
     case Action::kFillFiling:
       return role == Role::kFiller;
     case Action::kViewFiling:
@@ -133,6 +199,15 @@ Status Authorize(const Principal& who, Action action, const org::OrgNode* target
   }
   if (!RoleMay(who.role, action)) {
     return Status::Forbidden("您的角色无权进行此操作");
+  }
+  if (action == Action::kManageUnitAccounts && !who.IsUnitAdmin()) {
+    return Status::Forbidden("只有单位管理员账号可以管理本单位的账号");
+  }
+  // Module grants: a 填报人 without the survey module may not fill or read the unit's filings.
+  // (A unit's primary account reaches every module whatever its principal lists.)
+  if ((action == Action::kFillFiling || action == Action::kViewFiling) &&
+      who.role == Role::kFiller && who.kind == AccountKind::kSub && !who.HasModule("survey")) {
+    return Status::Forbidden("您的账号未获授权使用“统计调查”模块");
   }
   return Status::Ok();
 }

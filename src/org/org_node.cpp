@@ -160,6 +160,20 @@ Result<std::vector<OrgNode>> OrgRepository::Lineage(store::Session& s, const Org
   return out;
 }
 
+Result<std::vector<OrgNode>> OrgRepository::Subtree(store::Session& s, const std::string& path) {
+  HUOJU_ASSIGN_OR_RETURN(
+      auto rows, s.Query(fmt::format("SELECT {} FROM org_node WHERE path >= ? AND path < ? ORDER "
+                                     "BY depth, id",
+                                     kColumns),
+                         {path, path + "\x7f"}));
+  std::vector<OrgNode> out;
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out.push_back(NodeFromRow(rows, i));
+  }
+  return out;
+}
+
 Result<OrgNode> OrgRepository::Create(store::Session& s, const NewNode& node, int64_t now_millis) {
   HUOJU_ASSIGN_OR_RETURN(OrgNode parent, Get(s, node.parent_id));
   HUOJU_ASSIGN_OR_RETURN(

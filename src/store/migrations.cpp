@@ -220,6 +220,64 @@ CREATE TABLE password_reset_token (
 );
 CREATE INDEX password_reset_token_account ON password_reset_token(account_id);
 )sql";
+// Identity (issue 7): account kinds (unit administrator / 填报人 sub-account / personal), module
+// grants of sub-accounts, personal ID documents, unit registrations awaiting review, persons
+// authorised by units. Closed and merged units keep their rows (status), so history stays.
+constexpr const char* kMigration7 = R"sql(
+ALTER TABLE account ADD COLUMN kind TEXT NOT NULL DEFAULT 'primary';
+ALTER TABLE account ADD COLUMN modules_json TEXT;
+ALTER TABLE account ADD COLUMN id_type TEXT;
+ALTER TABLE account ADD COLUMN id_number TEXT;
+ALTER TABLE account ADD COLUMN phone TEXT;
+ALTER TABLE account ADD COLUMN email TEXT;
+CREATE UNIQUE INDEX account_id_document ON account(id_type, id_number);
+ALTER TABLE org_node ADD COLUMN contact_email TEXT;
+CREATE INDEX org_node_code ON org_node(kind, code);
+
+CREATE TABLE registration (
+  id {{ID}},
+  status TEXT NOT NULL,
+  uscc TEXT NOT NULL,
+  name TEXT NOT NULL,
+  region_code TEXT NOT NULL,
+  zone_id BIGINT,
+  parent_id BIGINT NOT NULL REFERENCES org_node(id),
+  contact_name TEXT NOT NULL,
+  contact_phone TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  admin_username TEXT NOT NULL,
+  admin_display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  status_token_hash TEXT NOT NULL,
+  reason TEXT,
+  decided_by BIGINT,
+  decided_at BIGINT,
+  unit_id BIGINT,
+  account_id BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX registration_parent ON registration(parent_id, status);
+CREATE INDEX registration_status ON registration(status, id);
+CREATE UNIQUE INDEX registration_pending_uscc ON registration(uscc) WHERE status = 'pending';
+CREATE UNIQUE INDEX registration_pending_user ON registration(admin_username)
+  WHERE status = 'pending';
+
+CREATE TABLE person_link (
+  id {{ID}},
+  account_id BIGINT NOT NULL REFERENCES account(id),
+  unit_id BIGINT NOT NULL REFERENCES org_node(id),
+  status TEXT NOT NULL,
+  modules_json TEXT NOT NULL DEFAULT '[]',
+  requested_at BIGINT NOT NULL,
+  decided_at BIGINT,
+  decided_by BIGINT
+);
+CREATE UNIQUE INDEX person_link_pair ON person_link(account_id, unit_id);
+CREATE INDEX person_link_unit ON person_link(unit_id, status);
+
+CREATE INDEX audit_log_node ON audit_log(org_node_id, at);
+)sql";
+
 
 // The review queue and progress read only index columns. The queue filters by state (and the
 // acting review level) inside a province's unit_path range and sorts by risk; the progress is
@@ -331,6 +389,7 @@ const std::vector<Migration>& AllMigrations() {
       {5, "covering queue and scope indexes, progress tally kept by triggers", kMigration5,
        kMigration5Sqlite, kMigration5Postgres},
       {6, "filings by period and change time, for the analytics catch-up", kMigration6},
+      {7, "account kinds and modules, unit registrations, person links", kMigration7},
   };
   return kAll;
 }

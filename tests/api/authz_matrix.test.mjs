@@ -64,6 +64,36 @@ const ROUTE_KINDS = {
 
 before(async () => {
   server = await startServer({ units: 400 });
+  // Registration and administration (see the identity matrix below).
+  'GET /api/v1/modules': 'self',
+  'GET /api/v1/registrations/zones': 'registration-public',
+  'POST /api/v1/registrations/units': 'registration-public',
+  'POST /api/v1/registrations/status': 'registration-public',
+  'POST /api/v1/registrations/persons': 'registration-public',
+  'GET /api/v1/registrations': 'registration-review',
+  'GET /api/v1/registrations/:id': 'registration-review',
+  'POST /api/v1/registrations/:id/approve': 'registration-review',
+  'POST /api/v1/registrations/:id/reject': 'registration-review',
+  'GET /api/v1/unit/accounts': 'unit-admin',
+  'POST /api/v1/unit/accounts': 'unit-admin',
+  'PUT /api/v1/unit/accounts/:id/modules': 'unit-admin',
+  'POST /api/v1/unit/accounts/:id/disable': 'unit-admin',
+  'POST /api/v1/unit/accounts/:id/enable': 'unit-admin',
+  'GET /api/v1/unit/persons': 'unit-admin',
+  'POST /api/v1/unit/persons/:id/grant': 'unit-admin',
+  'POST /api/v1/unit/persons/:id/withdraw': 'unit-admin',
+  'GET /api/v1/person/links': 'person',
+  'POST /api/v1/person/links': 'person',
+  'POST /api/v1/org/nodes/:id/move': 'org-edit',
+  'POST /api/v1/org/nodes/:id/merge': 'org-edit',
+  'POST /api/v1/org/nodes/:id/close': 'org-edit',
+  'POST /api/v1/org/nodes/:id/reopen': 'org-edit',
+  'GET /api/v1/org/nodes/:id/history': 'org-edit',
+  'GET /api/v1/accounts': 'accounts-manage',
+  'POST /api/v1/accounts': 'accounts-manage',
+  'GET /api/v1/accounts/:id': 'accounts-manage',
+  'PATCH /api/v1/accounts/:id': 'accounts-manage',
+  'GET /api/v1/audit-log': 'audit-read',
   for (const u of DEMO_ACCOUNTS) sessions[u] = await login(server.url, u);
   const c = sessions.center;
   const find = async (q, kind) => {
@@ -89,6 +119,7 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
+  await setupIdentity();
   server?.cleanup();
 });
 
@@ -128,7 +159,7 @@ test('public routes answer without a session', async () => {
 
 test('session routes refuse requests without a session or with a forged one', async () => {
   for (const [key, kind] of Object.entries(ROUTE_KINDS)) {
-    if (kind === 'public' || kind === 'login' || kind === 'reset-public') continue;
+    if (kind === 'public' || kind === 'login' || kind === 'reset-public' || kind === 'registration-public') continue;
     const [method, rawPath] = key.split(' ');
     const path = rawPath.replace(':id', String(nodes.guangdong)) + (kind === 'search' ? '?q=a' : '');
     const none = await call(server.url, path, { method, json: method === 'POST' ? {} : undefined });
@@ -156,6 +187,8 @@ for (const user of DEMO_ACCOUNTS) {
         const r = await call(server.url, rawPath, { session: s });
         assert.equal(r.status, 200, `${user} ${key}`);
         if (rawPath.endsWith('/scope')) assert.equal(r.body.id, s.user.scope.id);
+      } else if (IDENTITY_KINDS.has(kind)) {
+        await checkIdentityRoute(user, s, method, rawPath, kind);
         if (rawPath.endsWith('/me')) assert.equal(r.body.user.username, user);
       } else if (kind === 'scoped-read') {
         const ok = await call(server.url, rawPath.replace(':id', String(inside)), { session: s });
@@ -404,3 +437,114 @@ test('logout ends the session and needs CSRF', async () => {
   const me = await call(server.url, '/api/v1/auth/me', { session: s });
   assert.equal(me.status, 401);
 });
+
+// ---- registration and administration ---------------------------------------------------------
+const IDENTITY_KINDS = new Set(['registration-public', 'registration-review', 'unit-admin', 'person',
+  'org-edit', 'accounts-manage', 'audit-read']);
+// Who may review the demo registration (placed in the Shenzhen zone): the chain above it.
+const REVIEWS_SZ = new Set(['sz_zone_reviewer', 'sz_city_reviewer', 'gd_reviewer', 'center', 'admin']);
+const REVIEW_ROLES = new Set([...REVIEWS_SZ, 'bj_reviewer']);
+let registrationId;  // a rejected application in the Shenzhen zone: deciding it again is 409
+let person;          // a personal account's session
+
+async function setupIdentity() {
+  const r = await call(server.url, '/api/v1/registrations/units', { method: 'POST', json: {
+    uscc: makeUscc(900001), name: '矩阵注册测试有限公司', region_code: '440305', zone_id: nodes.shenzhenZone,
+    contact_name: '赵六', contact_phone: '13700137000', contact_email: 'z@example.com',
+    admin_username: 'matrix_reg', admin_password: 'Lantern-River-42' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  registrationId = r.body.id;
+  const rej = await call(server.url, `/api/v1/registrations/${registrationId}/reject`, { method: 'POST', session: sessions.center, json: { reason: '矩阵测试' } });
+  assert.equal(rej.status, 200, JSON.stringify(rej.body));
+  const p = await call(server.url, '/api/v1/registrations/persons', { method: 'POST', json: {
+    username: 'matrix_person', display_name: '矩阵个人', password: 'Lantern-River-42', id_type: 'passport',
+    id_number: 'E12345678', phone: '13700137001', email: 'p@example.com' } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  person = await login(server.url, 'matrix_person', 'Lantern-River-42');
+}
+
+async function checkIdentityRoute(user, s, method, rawPath, kind) {
+  const what = (r, note) => `${user} ${method} ${rawPath} ${note}: ${r.status} ${JSON.stringify(r.body)}`;
+  const forbidden = (r, note) => { assert.equal(r.status, 403, what(r, note)); assert.equal(r.body.error.code, 'forbidden', what(r, note)); };
+  const json = method === 'GET' ? undefined : {};
+  switch (kind) {
+    case 'registration-public': {
+      // No session needed; incomplete input changes nothing (and a wrong status token looks absent).
+      if (method === 'GET') {
+        const r = await call(server.url, `${rawPath}?region_code=440305`);
+        assert.equal(r.status, 200, what(r, 'zones'));
+      } else if (rawPath.endsWith('/status')) {
+        const r = await call(server.url, rawPath, { method, json: { id: registrationId, status_token: 'x' } });
+        assert.equal(r.status, 404, what(r, 'wrong token'));
+      } else {
+        const r = await call(server.url, rawPath, { method, json: {} });
+        assert.equal(r.status, 422, what(r, 'incomplete'));
+      }
+      return;
+    }
+    case 'registration-review': {
+      const path = rawPath.replace(':id', String(registrationId));
+      const body = rawPath.endsWith('/reject') ? { reason: '矩阵' } : json;
+      const r = await call(server.url, path, { method, session: s, json: body });
+      if (!REVIEW_ROLES.has(user)) { forbidden(r, 'role'); return; }
+      if (rawPath === '/api/v1/registrations') {
+        assert.equal(r.status, 200, what(r, 'list'));
+        const all = await call(server.url, `${rawPath}?status=all&limit=200`, { session: s });
+        assert.equal(all.body.items.some((x) => x.id === registrationId), REVIEWS_SZ.has(user), what(all, 'list scope'));
+        return;
+      }
+      if (!REVIEWS_SZ.has(user)) assert.equal(r.status, 404, what(r, 'outside must look absent'));
+      else assert.equal(r.status, method === 'GET' ? 200 : 409, what(r, 'decided already'));
+      const absent = await call(server.url, rawPath.replace(':id', '999999999'), { method, session: s, json: body });
+      assert.equal(absent.status, 404, what(absent, 'absent'));
+      return;
+    }
+    case 'unit-admin': {
+      const r = await call(server.url, rawPath.replace(':id', '999999999'), { method, session: s,
+        json: rawPath.endsWith('/modules') || rawPath.endsWith('/grant') ? { modules: ['survey'] } : json });
+      if (user !== 'unit_demo') { forbidden(r, 'only a unit administrator'); return; }
+      const expected = method === 'GET' ? 200 : rawPath === '/api/v1/unit/accounts' ? 422 : 404;
+      assert.equal(r.status, expected, what(r, 'unit administrator'));
+      return;
+    }
+    case 'person': {
+      const r = await call(server.url, rawPath, { method, session: s, json });
+      forbidden(r, 'only persons');
+      if (user === 'unit_demo') {  // once: the person itself gets through
+        const own = await call(server.url, rawPath, { method, session: person, json });
+        assert.equal(own.status, method === 'GET' ? 200 : 422, what(own, 'person'));
+      }
+      return;
+    }
+    case 'org-edit': {
+      const { inside } = targetsFor(user);
+      const r = await call(server.url, rawPath.replace(':id', String(inside)), { method, session: s, json });
+      if (user !== 'admin') { forbidden(r, 'only the admin'); return; }
+      assert.equal(r.status, method === 'GET' ? 200 : 422, what(r, 'admin, incomplete body'));
+      const full = rawPath.endsWith('/move') ? { parent_id: 1, reason: '矩阵' } : rawPath.endsWith('/merge') ? { into_id: 1, reason: '矩阵' }
+        : method === 'GET' ? undefined : { reason: '矩阵' };
+      const absent = await call(server.url, rawPath.replace(':id', '999999999'), { method, session: s, json: full });
+      assert.equal(absent.status, 404, what(absent, 'absent'));
+      return;
+    }
+    case 'accounts-manage': {
+      const target = sessions.registry_gd.user.id;
+      const r = await call(server.url, rawPath.replace(':id', String(target)), { method, session: s, json });
+      if (user !== 'admin') { forbidden(r, 'only the admin'); return; }
+      assert.equal(r.status, method === 'POST' ? 422 : 200, what(r, 'admin'));
+      if (rawPath.includes(':id')) {
+        const absent = await call(server.url, rawPath.replace(':id', '999999999'), { method, session: s, json });
+        assert.equal(absent.status, 404, what(absent, 'absent'));
+      }
+      return;
+    }
+    case 'audit-read': {
+      const r = await call(server.url, rawPath, { session: s });
+      if (user !== 'admin') { forbidden(r, 'only the admin'); return; }
+      assert.equal(r.status, 200, what(r, 'admin'));
+      return;
+    }
+    default:
+      throw new Error(kind);
+  }
+}

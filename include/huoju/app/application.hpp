@@ -12,8 +12,11 @@
 #include <optional>
 #include <string>
 
+#include "huoju/app/administration.hpp"
 #include "huoju/app/catalog_registry.hpp"
 #include "huoju/app/filings.hpp"
+#include "huoju/app/registrations.hpp"
+#include "huoju/app/unit_accounts.hpp"
 #include "huoju/core/clock.hpp"
 #include "huoju/core/config.hpp"
 #include "huoju/identity/accounts.hpp"
@@ -38,6 +41,13 @@ class Application {
   const CatalogRegistry& catalogs() const { return *catalogs_; }
   /// The survey workflow (periods, filings, review, scans, progress).
   Filings& filings() { return *filings_; }
+  /// Unit and personal self-registration and its review (docs/api.md "Registration and
+  /// administration").
+  Registrations& registrations() { return *registrations_; }
+  /// A unit administrator's sub-accounts and person links; a person's link requests.
+  UnitAccounts& unit_accounts() { return *unit_accounts_; }
+  /// Org tree editing with history, account management, the audit-log viewer (admin).
+  Administration& administration() { return *administration_; }
   /// The first active Torch Center account, for operator commands run on the server itself
   /// (demo data, bulk import). Blocking.
   Result<identity::Principal> OperatorPrincipal();
@@ -66,6 +76,9 @@ class Application {
   const Clock& clock_;
   std::unique_ptr<identity::SessionManager> sessions_;
   std::unique_ptr<Filings> filings_;
+  std::unique_ptr<Registrations> registrations_;
+  std::unique_ptr<UnitAccounts> unit_accounts_;
+  std::unique_ptr<Administration> administration_;
 };
 
 /// Page JSON: {"items": [...], "total", "offset", "limit"}.

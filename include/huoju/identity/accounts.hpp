@@ -127,6 +127,15 @@ class SessionManager {
   Result<int64_t> EndAccountSessions(const Principal& admin, int64_t account_id,
                                      const RequestOrigin& origin);
 
+  /// Forgets the cached sessions of an account, so its next request reloads role, status,
+  /// scope and modules from the store. Call after changing any of them (after the commit).
+  void Invalidate(int64_t account_id) { ForgetAccount(account_id); }
+  /// Ends every session of an account inside the caller's transaction (disabling, merging);
+  /// call Invalidate() after the commit. Answers how many ended.
+  static Result<int64_t> RevokeAllIn(store::Session& s, int64_t account_id, int64_t now_millis);
+  /// The principal of an account as a login would build it (tests, operator commands).
+  Result<Principal> PrincipalOf(int64_t account_id);
+
   /// Replaces the reset-token notifier (default: LogNotifier). Call before serving.
   void SetNotifier(std::shared_ptr<Notifier> notifier) { notifier_ = std::move(notifier); }
   /// The public id of a session given its token hash.
@@ -143,6 +152,8 @@ class SessionManager {
   };
   Result<Cached> LoadSession(const std::string& hash);
   Result<Principal> LoadPrincipal(store::Session& s, int64_t account_id);
+  /// Fills p.modules (and p.units for persons) from the role, grants and links.
+  static Status LoadModules(store::Session& s, const std::string& modules_json, Principal& p);
   /// RateLimited while `address` is locked out.
   Status CheckAddress(const std::string& address, int64_t now);
   void RecordAddressFailure(const std::string& address, int64_t now);

@@ -82,6 +82,8 @@ class OrgRepository {
   static Result<std::vector<OrgNode>> Lineage(store::Session& s, const OrgNode& node);
   /// Creates a node under an existing parent; returns it. Conflict on a duplicate USCC.
   static Result<OrgNode> Create(store::Session& s, const NewNode& node, int64_t now_millis);
+  /// The node with `path` and every node below it, parents before children (by depth).
+  static Result<std::vector<OrgNode>> Subtree(store::Session& s, const std::string& path);
   /// Number of nodes in the tree.
   static Result<int64_t> Count(store::Session& s);
 };
