@@ -45,8 +45,11 @@ Result<Response> Login(Context& c) {
   HUOJU_ASSIGN_OR_RETURN(auto login, c.app.sessions().Login(username, password, c.Origin()));
   Response r = Response::Json(
       200, {{"user", login.principal.ToJson()}, {"csrf_token", login.principal.csrf_token}});
-  r.headers.emplace_back("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict",
-                                                   kSessionCookie, login.token));
+  // Behind a TLS-terminating proxy the cookie must never travel over plain HTTP.
+  const bool tls = c.request.Header("x-forwarded-proto") == "https";
+  r.headers.emplace_back("Set-Cookie",
+                         fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict{}", kSessionCookie,
+                                     login.token, tls ? "; Secure" : ""));
   return r;
 }
 

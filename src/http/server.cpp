@@ -458,10 +458,36 @@ void Server::Impl::CheckDrained() {
   });
 }
 
+namespace {
+
+// True when the request carries no Origin (non-browser clients) or one whose host:port is the
+// Host the request was sent to (or the X-Forwarded-Host a proxy in front of us saw).
+bool SameOrigin(const Request& req) {
+  const std::string origin = req.Header("origin");
+  if (origin.empty()) {
+    return true;
+  }
+  const size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos) {
+    return false;  // "null" and other opaque origins
+  }
+  const std::string host = origin.substr(scheme_end + 3);
+  const std::string forwarded = req.Header("x-forwarded-host");
+  return host == req.Header("host") || (!forwarded.empty() && host == forwarded);
+}
+
+}  // namespace
+
 Response Server::Impl::Run(Request& req, const Route& route,
                            std::map<std::string, std::string> params,
                            std::shared_ptr<const identity::Principal> who) {
   try {
+    // A browser names the page that sent a write in `Origin`. Writes without a session (login,
+    // registration, reset) have no CSRF token, so a foreign origin is refused for every write.
+    if (req.IsWrite() && !SameOrigin(req)) {
+      return ErrorResponse(
+          Status(ErrorCode::kCsrfFailed, "安全校验失败（请求来自其他网站），请在本系统页面中操作"));
+    }
     if (who) {
       if (req.IsWrite() &&
           !identity::ConstantTimeEquals(req.Header("x-csrf-token"), who->csrf_token)) {
