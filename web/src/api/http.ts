@@ -36,6 +36,7 @@ export interface RequestOptions {
 
 let csrfToken: string | null = null
 let onUnauthorized: (() => void) | null = null
+let onPasswordChangeRequired: (() => void) | null = null
 
 export function setCsrfToken(token: string | null): void {
   csrfToken = token
@@ -49,6 +50,11 @@ export function getCsrfToken(): string | null {
 /** Called on a 401 answer from any call not marked allow401 (the session has ended). */
 export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler
+}
+
+/** Called on a 403 password_change_required: the account must change its password first. */
+export function setPasswordChangeHandler(handler: (() => void) | null): void {
+  onPasswordChangeRequired = handler
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -130,6 +136,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     if (res.status === 401 && !options.allow401) {
       if (!options.silent) ElMessage.warning(err.message)
       onUnauthorized?.()
+    } else if (res.status === 403 && err.code === 'password_change_required') {
+      if (!options.silent) ElMessage.warning(err.message)
+      onPasswordChangeRequired?.()
     } else if (!options.silent) {
       ElMessage.error(err.message)
     }

@@ -14,9 +14,9 @@ import {
   Share,
   Stamp,
 } from '@element-plus/icons-vue'
-import type { Role } from '@/api/types'
+import type { Role, User as Account } from '@/api/types'
 
-export const ALL_ROLES: readonly Role[] = ['filler', 'reviewer', 'center', 'registry', 'admin']
+export const ALL_ROLES: readonly Role[] = ['filler', 'reviewer', 'center', 'registry', 'admin', 'person']
 
 export interface MenuEntry {
   /** Route name and menu index. */
@@ -26,6 +26,11 @@ export interface MenuEntry {
   icon: Component
   roles: readonly Role[]
   status: 'live' | 'soon'
+  /** The business module (docs/api.md "Registration and administration") the entry belongs to:
+   *  shown only when the account's `modules` from `me` include it. */
+  module?: string
+  /** Only for a unit's administrator (a filler primary account). */
+  unitAdmin?: boolean
   /** A group: shown as a sub-menu holding these entries. */
   children?: readonly MenuEntry[]
 }
@@ -48,6 +53,7 @@ export const MENU: readonly MenuEntry[] = [
     icon: DataAnalysis,
     roles: ['filler', 'reviewer', 'center'],
     status: 'live',
+    module: 'survey',
     children: [
       { key: 'survey-tasks', title: '我的填报任务', path: '/survey/tasks', icon: EditPen, roles: ['filler'], status: 'live' },
       { key: 'survey-review', title: '报表审核', path: '/survey/review', icon: Stamp, roles: ['reviewer', 'center'], status: 'live' },
@@ -77,6 +83,7 @@ export const MENU: readonly MenuEntry[] = [
     icon: Document,
     roles: ['registry', 'center', 'filler'],
     status: 'soon',
+    module: 'contract',
   },
   {
     key: 'achievement',
@@ -85,13 +92,23 @@ export const MENU: readonly MenuEntry[] = [
     icon: Medal,
     roles: ['filler', 'reviewer', 'center'],
     status: 'soon',
+    module: 'achievement',
   },
 ]
 
-export function menuFor(role: Role | null): MenuEntry[] {
+/** May this account see the entry? Role first, then module grant and unit administration. */
+function allowed(m: MenuEntry, role: Role, user?: Account | null): boolean {
+  if (!m.roles.includes(role)) return false
+  if (m.unitAdmin && user && user.unit_admin !== true) return false
+  // Servers before single sign-on send no `modules`: then the role alone decides.
+  if (m.module && user?.modules && !user.modules.some((x) => x.code === m.module)) return false
+  return true
+}
+
+export function menuFor(role: Role | null, user?: Account | null): MenuEntry[] {
   if (!role) return []
-  return MENU.filter((m) => m.roles.includes(role)).map((m) =>
-    m.children ? { ...m, children: m.children.filter((c) => c.roles.includes(role)) } : m,
+  return MENU.filter((m) => allowed(m, role, user)).map((m) =>
+    m.children ? { ...m, children: m.children.filter((c) => allowed(c, role, user)) } : m,
   )
 }
 
@@ -100,8 +117,11 @@ function flatten(entries: readonly MenuEntry[]): MenuEntry[] {
 }
 
 /** May this role open the page of this menu key? Pages not in the menu are open to all. */
-export function canOpen(key: string, role: Role | null): boolean {
+export function canOpen(key: string, role: Role | null, user?: Account | null): boolean {
   const entry = flatten(MENU).find((m) => m.key === key)
   if (!entry) return true
-  return role !== null && entry.status === 'live' && entry.roles.includes(role)
+  if (role === null || entry.status !== 'live' || !allowed(entry, role, user)) return false
+  // A page inside a group (统计调查 → 我的填报任务) also needs the group's module.
+  const group = MENU.find((m) => m.children?.some((c) => c.key === key))
+  return !group || allowed(group, role, user)
 }

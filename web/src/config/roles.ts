@@ -7,6 +7,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   center: '火炬中心',
   registry: '技术合同登记机构',
   admin: '系统管理员',
+  person: '个人用户',
 }
 
 export const LEVEL_NAMES: Record<string, string> = {
@@ -65,5 +66,10 @@ export const ROLE_ABILITIES: Record<Role, string[]> = {
     '维护组织机构树与用户账号',
     '上传与发布报表目录（制度、报表、指标、审核公式）',
     '浏览全部组织机构（仅结构信息，不含填报数据）',
+  ],
+  person: [
+    '以身份证件注册个人账号（如技术经理人）',
+    '申请关联所在单位，经单位授权后使用相应业务模块',
+    '一次登录即可进入已授权的全部业务模块',
   ],
 }

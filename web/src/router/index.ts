@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { setUnauthorizedHandler } from '@/api/http'
+import { setPasswordChangeHandler, setUnauthorizedHandler } from '@/api/http'
 import { canOpen } from '@/config/menu'
 import { useAuthStore } from '@/stores/auth'
 
@@ -21,6 +21,12 @@ const router = createRouter({
       name: 'login',
       component: () => import('@/views/LoginView.vue'),
       meta: { public: true, title: '登录' },
+    },
+    {
+      path: '/reset-password',
+      name: 'reset-password',
+      component: () => import('@/views/account/ResetPasswordView.vue'),
+      meta: { public: true, title: '重置密码' },
     },
     {
       path: '/',
@@ -77,6 +83,18 @@ const router = createRouter({
           meta: { title: '报告期管理' },
         },
         {
+          path: 'account/password',
+          name: 'account-password',
+          component: () => import('@/views/account/ChangePasswordView.vue'),
+          meta: { title: '修改密码' },
+        },
+        {
+          path: 'account/sessions',
+          name: 'account-sessions',
+          component: () => import('@/views/account/SessionsView.vue'),
+          meta: { title: '我的会话' },
+        },
+        {
           path: ':pathMatch(.*)*',
           name: 'not-found',
           component: () => import('@/views/NotFoundView.vue'),
@@ -96,7 +114,11 @@ router.beforeEach(async (to) => {
   if (!auth.isLoggedIn) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   }
-  if (typeof to.name === 'string' && !canOpen(to.name, auth.role)) {
+  // A session that must change its password stays on 修改密码 (the server refuses the rest).
+  if (auth.mustChangePassword && to.name !== 'account-password') {
+    return { name: 'account-password' }
+  }
+  if (typeof to.name === 'string' && !canOpen(to.name, auth.role, auth.user)) {
     return { name: 'home' }
   }
   return true
@@ -114,6 +136,12 @@ setUnauthorizedHandler(() => {
   if (current.name !== 'login') {
     void router.replace({ name: 'login', query: { redirect: current.fullPath } })
   }
+})
+
+setPasswordChangeHandler(() => {
+  const auth = useAuthStore()
+  // The server says the password must change first: read the account again, then go there.
+  void auth.refresh().finally(() => router.replace({ name: 'account-password' }))
 })
 
 export default router

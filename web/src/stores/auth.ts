@@ -12,6 +12,8 @@ export const useAuthStore = defineStore('auth', () => {
 
   const isLoggedIn = computed(() => user.value !== null)
   const role = computed(() => user.value?.role ?? null)
+  /** The account must change its password before anything else (server: password_change_required). */
+  const mustChangePassword = computed(() => user.value?.must_change_password === true)
 
   function apply(session: SessionInfo): void {
     user.value = session.user
@@ -46,6 +48,11 @@ export const useAuthStore = defineStore('auth', () => {
     checked.value = true
   }
 
+  /** Read the session again (after a password change clears must_change_password). */
+  async function refresh(): Promise<void> {
+    apply(await authApi.me())
+  }
+
   async function logout(): Promise<void> {
     try {
       await authApi.logout()
@@ -54,5 +61,5 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
-  return { user, checked, isLoggedIn, role, ensureChecked, login, logout, clear }
+  return { user, checked, isLoggedIn, role, mustChangePassword, ensureChecked, login, refresh, logout, clear }
 })
