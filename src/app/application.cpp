@@ -25,6 +25,11 @@ Application::Application(std::unique_ptr<store::Database> db,
       clock_(clock) {
   sessions_ = std::make_unique<identity::SessionManager>(*db_, *hasher_, clock_);
   filings_ = std::make_unique<Filings>(*db_, *directory_, *catalogs_, clock_);
+  summaries_ = std::make_unique<analytics::Summaries>(
+      *db_, *directory_, [catalogs = catalogs_.get()](int year) -> const catalog::Catalog* {
+        const CatalogYear* y = catalogs->Year(year);
+        return y == nullptr ? nullptr : &y->catalog();
+      });
   registrations_ = std::make_unique<Registrations>(*db_, *hasher_, *directory_, *filings_, clock_);
   unit_accounts_ = std::make_unique<UnitAccounts>(*db_, *hasher_, *sessions_, clock_);
   administration_ =

@@ -6,6 +6,7 @@
 #include "src/http/account_api.hpp"
 #include "src/http/admin_api.hpp"
 #include "src/http/filing_api.hpp"
+#include "src/http/summary_api.hpp"
 #include "src/http/identity_api.hpp"
 
 namespace huoju::http {
@@ -146,6 +147,7 @@ Router BuildApiRouter() {
   add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath, kFast);
   add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
   AddFilingRoutes(r);
+  AddSummaryRoutes(r);
   AddAccountRoutes(r);
   AddIdentityRoutes(r);
   AddAdminRoutes(r);

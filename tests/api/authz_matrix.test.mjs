@@ -51,6 +51,10 @@ const ROUTE_KINDS = {
   'GET /api/v1/progress': 'review-read',
   'GET /api/v1/progress/non-filers': 'review-read',
   'GET /api/v1/review/materials/:kind': 'review-read',
+  'GET /api/v1/summaries': 'review-read',
+  'GET /api/v1/summaries/units': 'review-read',
+  'GET /api/v1/summaries/yoy': 'review-read',
+  'GET /api/v1/summaries/yoy/changes': 'review-read',
   // Accounts and sessions (see the account matrix below).
   'POST /api/v1/auth/password': 'account-self',
   'POST /api/v1/auth/password-reset': 'reset-public',

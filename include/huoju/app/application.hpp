@@ -13,6 +13,7 @@
 #include <string>
 
 #include "huoju/app/administration.hpp"
+#include "huoju/analytics/service.hpp"
 #include "huoju/app/catalog_registry.hpp"
 #include "huoju/app/filings.hpp"
 #include "huoju/app/registrations.hpp"
@@ -41,6 +42,8 @@ class Application {
   const CatalogRegistry& catalogs() const { return *catalogs_; }
   /// The survey workflow (periods, filings, review, scans, progress).
   Filings& filings() { return *filings_; }
+  /// Summaries, drill-down lists and year-on-year from the columnar snapshots.
+  analytics::Summaries& summaries() { return *summaries_; }
   /// Unit and personal self-registration and its review (docs/api.md "Registration and
   /// administration").
   Registrations& registrations() { return *registrations_; }
@@ -76,6 +79,7 @@ class Application {
   const Clock& clock_;
   std::unique_ptr<identity::SessionManager> sessions_;
   std::unique_ptr<Filings> filings_;
+  std::unique_ptr<analytics::Summaries> summaries_;
   std::unique_ptr<Registrations> registrations_;
   std::unique_ptr<UnitAccounts> unit_accounts_;
   std::unique_ptr<Administration> administration_;
