@@ -286,7 +286,7 @@ TEST_F(AnalyticsTest, ScopeDrillDownAndAuthorization) {
 TEST_F(AnalyticsTest, BadParametersAreNamed) {
   File("GQ-002", "2024", 10, "submitted", {{"qc05_0", 5}}, 100);
   const auto center = Who(identity::Role::kCenter, 1);
-  auto field_of = [&](SummaryQuery q) {
+  auto field_of = [&](const SummaryQuery& q) {
     auto r = snapshots_->Summary(center, q);
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed) << r.status().ToString();
