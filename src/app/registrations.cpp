@@ -420,10 +420,15 @@ Result<json> Registrations::Approve(const Principal& who, int64_t id, const Requ
       return account.status();
     }
     const int64_t account_id = *account;
-    HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE registration SET status = 'approved', decided_by = ?, "
-                                    "decided_at = ?, unit_id = ?, account_id = ? WHERE id = ?",
-                                    {who.account_id, now, unit.id, account_id, id})
-                              .status());
+    // Guarded by the state read above: of two concurrent decisions only one changes the row.
+    HUOJU_ASSIGN_OR_RETURN(
+        int64_t decided,
+        s.Execute("UPDATE registration SET status = 'approved', decided_by = ?, decided_at = ?, "
+                  "unit_id = ?, account_id = ? WHERE id = ? AND status = 'pending'",
+                  {who.account_id, now, unit.id, account_id, id}));
+    if (decided != 1) {
+      return Status::Conflict("该申请已处理，不能重复审批");
+    }
     for (const store::AuditEntry& e :
          {store::AuditEntry{who.account_id,
                             "registration.approve",
@@ -482,10 +487,13 @@ Result<json> Registrations::Reject(const Principal& who, int64_t id, const std::
     if (reg["status"] != "pending") {
       return Status::Conflict("该申请已处理，不能重复审批");
     }
-    HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE registration SET status = 'rejected', decided_by = ?, "
-                                    "decided_at = ?, reason = ? WHERE id = ?",
-                                    {who.account_id, now, reason, id})
-                              .status());
+    HUOJU_ASSIGN_OR_RETURN(
+        int64_t decided, s.Execute("UPDATE registration SET status = 'rejected', decided_by = ?, "
+                                   "decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
+                                   {who.account_id, now, reason, id}));
+    if (decided != 1) {
+      return Status::Conflict("该申请已处理，不能重复审批");
+    }
     store::AuditEntry e{
         who.account_id, "registration.reject", "registration", std::to_string(id),
         parent_id,      o.client_address,      o.request_id,   {{"reason", reason}}};
