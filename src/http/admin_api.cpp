@@ -4,6 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
 #include "huoju/http/input.hpp"
 #include "huoju/io/spreadsheet.hpp"
 #include "huoju/rules/engine.hpp"
@@ -15,6 +20,25 @@ using identity::Action;
 using nlohmann::json;
 
 constexpr int64_t kMaxExportRows = 100'000;
+constexpr size_t kExportsPerMinute = 10;
+
+// Exports read up to kMaxExportRows rows and build a workbook: each account may start
+// kExportsPerMinute of them a minute (this process), so a loop cannot starve the workers.
+Status AdmitExport(int64_t account_id) {
+  static std::mutex mu;
+  static std::unordered_map<int64_t, std::deque<std::chrono::steady_clock::time_point>> recent;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu);
+  auto& times = recent[account_id];
+  while (!times.empty() && now - times.front() > std::chrono::minutes(1)) {
+    times.pop_front();
+  }
+  if (times.size() >= kExportsPerMinute) {
+    return Status(ErrorCode::kRateLimited, "导出过于频繁，请一分钟后再试");
+  }
+  times.push_back(now);
+  return Status::Ok();
+}
 
 Result<Response> Ok(Result<json> r, int status = 200) {
   if (!r.ok()) {
@@ -178,6 +202,7 @@ Result<Response> AuditLog(Context& c) {
   if (format.empty() || format == "json") {
     return Ok(c.app.administration().AuditLog(*c.who, q));
   }
+  HUOJU_RETURN_IF_ERROR(AdmitExport(c.who->account_id));
   HUOJU_ASSIGN_OR_RETURN(json all, c.app.administration().AuditLog(*c.who, q, kMaxExportRows));
   io::Table table;
   table.title = "审计日志";

@@ -223,6 +223,16 @@ for (const backend of BACKENDS) {
       assert.equal(xlsx.status, 200);
       assert.equal(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString(), 'PK');
       assert.equal((await get('/api/v1/audit-log', s.center)).status, 403);
+      // Exports are expensive: ten a minute per account, then 429 with nothing built.
+      let limited = null;
+      for (let i = 0; i < 12 && !limited; i++) {
+        const r = await get('/api/v1/audit-log?format=csv&action=org.', a);
+        if (r.status === 429) limited = r;
+        else assert.equal(r.status, 200);
+      }
+      assert.ok(limited, 'the eleventh export in a minute is refused');
+      assert.equal(limited.body.error.code, 'rate_limited');
+      assert.equal((await get('/api/v1/audit-log?action=org.', a)).status, 200, 'paging still works');
     });
   });
 }
