@@ -254,6 +254,15 @@ for (const backend of BACKENDS) {
       assert.equal((await get('/api/v1/auth/me', s.admin)).status, 200, 'the account table is still there');
     });
 
+    test('the server log holds ids, never passwords, tokens, contact details or ID numbers', async () => {
+      const log = server.log();
+      assert.ok(log.includes('http.request'), 'the log was captured');
+      for (const secret of [STRONG, 'Huoju@2024', s.admin.token, s.admin.csrf, '13600136000', 'v@example.com',
+        '13600136001', 'p@example.com', '周七', '被攻击单位有限公司']) {
+        assert.ok(!log.includes(secret), `the log contains ${secret}`);
+      }
+    });
+
     test('security headers on API, static and error answers', async () => {
       for (const path of ['/api/v1/version', '/', '/index.html', '/no/such/page', '/api/v1/nope']) {
         const res = await fetch(server.url + path);
