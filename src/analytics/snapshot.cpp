@@ -725,7 +725,7 @@ Status Snapshots::CatchUp(Entry& e) {
     HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
       HUOJU_ASSIGN_OR_RETURN(
           rows, s.Query(fmt::format("SELECT {} FROM filing WHERE period_key = ? AND form_code IN "
-                                    "({}) AND (updated_at > ? OR (updated_at = ? AND id > ?)) "
+                                    "({}) AND updated_at >= ? AND (updated_at > ? OR id > ?) "
                                     "ORDER BY updated_at, id LIMIT ?",
                                     kChangeColumns, in),
                         p));

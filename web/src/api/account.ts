@@ -89,7 +89,8 @@ export interface Registration {
   contact_name?: string
   contact_phone?: string
   contact_email?: string
-  admin_username: string
+  /** Shown to reviewers and to the status query. */
+  admin_username?: string
   created_at: string
   decided_at: string | null
   decided_by: string | { id: number; username: string } | null

@@ -3,6 +3,12 @@
 import type { Component } from 'vue'
 import {
   Calendar,
+  DocumentChecked,
+  Key,
+  Link,
+  List,
+  Setting,
+  User,
   DataAnalysis,
   DataLine,
   Document,
@@ -93,6 +99,37 @@ export const MENU: readonly MenuEntry[] = [
     roles: ['filler', 'reviewer', 'center'],
     status: 'soon',
     module: 'achievement',
+  },
+  {
+    key: 'registrations',
+    title: '注册审核',
+    path: '/admin/registrations',
+    icon: DocumentChecked,
+    roles: ['reviewer', 'center', 'admin'],
+    status: 'live',
+  },
+  {
+    key: 'unit-accounts',
+    title: '子账号管理',
+    path: '/unit/accounts',
+    icon: User,
+    roles: ['filler'],
+    status: 'live',
+    unitAdmin: true,
+  },
+  { key: 'person-links', title: '我的单位授权', path: '/person/links', icon: Link, roles: ['person'], status: 'live' },
+  {
+    key: 'admin',
+    title: '系统管理',
+    path: '/admin',
+    icon: Setting,
+    roles: ['admin'],
+    status: 'live',
+    children: [
+      { key: 'admin-accounts', title: '账号管理', path: '/admin/accounts', icon: Key, roles: ['admin'], status: 'live' },
+      { key: 'admin-org', title: '机构维护', path: '/admin/org', icon: Share, roles: ['admin'], status: 'live' },
+      { key: 'admin-audit', title: '操作日志', path: '/admin/audit-log', icon: List, roles: ['admin'], status: 'live' },
+    ],
   },
 ]
 

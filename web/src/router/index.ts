@@ -23,6 +23,12 @@ const router = createRouter({
       meta: { public: true, title: '登录' },
     },
     {
+      path: '/register',
+      name: 'register',
+      component: () => import('@/views/RegisterView.vue'),
+      meta: { public: true, title: '注册' },
+    },
+    {
       path: '/reset-password',
       name: 'reset-password',
       component: () => import('@/views/account/ResetPasswordView.vue'),
@@ -93,6 +99,48 @@ const router = createRouter({
           name: 'account-sessions',
           component: () => import('@/views/account/SessionsView.vue'),
           meta: { title: '我的会话' },
+        },
+        {
+          path: 'm/:module',
+          name: 'module-home',
+          component: () => import('@/views/account/ModuleHomeView.vue'),
+          meta: { title: '业务模块' },
+        },
+        {
+          path: 'admin/registrations',
+          name: 'registrations',
+          component: () => import('@/views/admin/RegistrationsView.vue'),
+          meta: { title: '注册审核' },
+        },
+        {
+          path: 'unit/accounts',
+          name: 'unit-accounts',
+          component: () => import('@/views/account/UnitAccountsView.vue'),
+          meta: { title: '子账号管理' },
+        },
+        {
+          path: 'person/links',
+          name: 'person-links',
+          component: () => import('@/views/account/PersonLinksView.vue'),
+          meta: { title: '我的单位授权' },
+        },
+        {
+          path: 'admin/accounts',
+          name: 'admin-accounts',
+          component: () => import('@/views/admin/AccountsView.vue'),
+          meta: { title: '账号管理' },
+        },
+        {
+          path: 'admin/org',
+          name: 'admin-org',
+          component: () => import('@/views/admin/OrgAdminView.vue'),
+          meta: { title: '机构维护' },
+        },
+        {
+          path: 'admin/audit-log',
+          name: 'admin-audit',
+          component: () => import('@/views/admin/AuditLogView.vue'),
+          meta: { title: '操作日志' },
         },
         {
           path: ':pathMatch(.*)*',
