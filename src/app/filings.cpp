@@ -9,8 +9,10 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "huoju/core/hash.hpp"
+#include "huoju/core/utf8.hpp"
 #include "huoju/filing/diff.hpp"
 #include "huoju/filing/workflow.hpp"
 #include "huoju/io/print.hpp"
@@ -33,14 +35,6 @@ constexpr size_t kMaxExplanationChars = 500;
 constexpr size_t kMaxPins = 100;
 constexpr size_t kMaxBatch = 500;
 
-size_t Utf8Chars(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) {
-    n += (c & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
 bool IsBlankText(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -50,7 +44,9 @@ Status CheckText(const std::string& field, const std::string& label, const std::
   if (required && IsBlankText(text)) {
     return Status::InvalidField(field, label + "不能为空");
   }
-  if (Utf8Chars(text) > max_chars) {
+  // Text arrives through the JSON parser, which rejects invalid UTF-8; count it as too long
+  // if it ever is not, rather than guess its length.
+  if (Utf8Length(text).value_or(max_chars + 1) > max_chars) {
     return Status::InvalidField(field, fmt::format("{}不能超过 {} 个字符", label, max_chars));
   }
   return Status::Ok();
@@ -291,21 +287,7 @@ std::optional<double> NumberOf(const json& values, const std::string& code) {
     return std::nullopt;
   }
   auto it = values.find(code);
-  if (it == values.end()) {
-    return std::nullopt;
-  }
-  if (it->is_number()) {
-    return it->get<double>();
-  }
-  if (it->is_string()) {
-    char* end = nullptr;
-    const auto& s = it->get_ref<const std::string&>();
-    double d = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end == s.c_str() + s.size()) {
-      return d;
-    }
-  }
-  return std::nullopt;
+  return it == values.end() ? std::nullopt : filing::AsNumber(*it);
 }
 
 // A cell named by a return pin must exist on the form: "code" or "table[row].col" or
@@ -363,10 +345,38 @@ struct Filings::Impl {
     int review_due_on = 0;  ///< after extensions
   };
 
+  // A period row with its deadline extensions, as Resolve needs them.
+  struct PeriodDeadlines {
+    PeriodRow p;
+    std::vector<std::tuple<std::string, int, int>> extensions;  ///< org_path, due, review due
+  };
+
+  static Result<PeriodDeadlines> ReadPeriodDeadlines(store::Session& s, int64_t period_id) {
+    PeriodDeadlines pd;
+    HUOJU_ASSIGN_OR_RETURN(pd.p, LoadPeriod(s, period_id));
+    HUOJU_ASSIGN_OR_RETURN(auto ext,
+                           s.Query("SELECT org_path, due_on, review_due_on FROM deadline_extension "
+                                   "WHERE period_id = ?",
+                                   {period_id}));
+    for (size_t i = 0; i < ext.size(); ++i) {
+      pd.extensions.emplace_back(ext.Text(i, 0), static_cast<int>(ext.Int(i, 1)),
+                                 static_cast<int>(ext.Int(i, 2)));
+    }
+    return pd;
+  }
+
   static Result<Loaded> Load(Filings& self, store::Session& s, const Principal& who,
                              int64_t filing_id, Action action) {
+    HUOJU_ASSIGN_OR_RETURN(FilingRow f, LoadFiling(s, filing_id));
+    return Resolve(self, s, who, std::move(f), action, nullptr);
+  }
+
+  // Load for a filing row already read. `periods`, when given, caches each period and its
+  // extensions across calls (a list of one unit's tasks reads each period once).
+  static Result<Loaded> Resolve(Filings& self, store::Session& s, const Principal& who, FilingRow f,
+                                Action action, std::map<int64_t, PeriodDeadlines>* periods) {
     Loaded l;
-    HUOJU_ASSIGN_OR_RETURN(l.f, LoadFiling(s, filing_id));
+    l.f = std::move(f);
     auto unit = self.directory_.Get(l.f.unit_id);
     if (!unit) {
       return FilingNotFound();
@@ -377,7 +387,15 @@ struct Filings::Impl {
       return FilingNotFound();
     }
     HUOJU_RETURN_IF_ERROR(st);
-    HUOJU_ASSIGN_OR_RETURN(l.p, LoadPeriod(s, l.f.period_id));
+    std::map<int64_t, PeriodDeadlines> one;
+    std::map<int64_t, PeriodDeadlines>& cache = periods != nullptr ? *periods : one;
+    auto it = cache.find(l.f.period_id);
+    if (it == cache.end()) {
+      HUOJU_ASSIGN_OR_RETURN(auto pd, ReadPeriodDeadlines(s, l.f.period_id));
+      it = cache.emplace(l.f.period_id, std::move(pd)).first;
+    }
+    const PeriodDeadlines& pd = it->second;
+    l.p = pd.p;
     l.catalog = self.catalogs_.Year(l.p.catalog_year);
     l.form = l.catalog == nullptr ? nullptr : l.catalog->catalog().FindForm(l.f.form_code);
     if (l.form == nullptr) {
@@ -387,14 +405,10 @@ struct Filings::Impl {
     HUOJU_ASSIGN_OR_RETURN(l.key, filing::PeriodKey::Parse(l.f.period_key, *l.form));
     l.due_on = l.p.due_on;
     l.review_due_on = l.p.review_due_on;
-    HUOJU_ASSIGN_OR_RETURN(auto ext,
-                           s.Query("SELECT org_path, due_on, review_due_on FROM deadline_extension "
-                                   "WHERE period_id = ?",
-                                   {l.p.id}));
-    for (size_t i = 0; i < ext.size(); ++i) {
-      if (l.unit.path.rfind(ext.Text(i, 0), 0) == 0) {
-        l.due_on = std::max(l.due_on, static_cast<int>(ext.Int(i, 1)));
-        l.review_due_on = std::max(l.review_due_on, static_cast<int>(ext.Int(i, 2)));
+    for (const auto& [path, due, review_due] : pd.extensions) {
+      if (l.unit.path.rfind(path, 0) == 0) {
+        l.due_on = std::max(l.due_on, due);
+        l.review_due_on = std::max(l.review_due_on, review_due);
       }
     }
     return l;
@@ -604,6 +618,75 @@ std::string Filings::ScanCode(int64_t filing_id, int64_t version, const std::str
 
 // ---------------------------------------------------------------- periods and deadlines
 
+namespace {
+
+// Which org nodes file a form (the catalog's `filers`): units by their type, zones,
+// registration bodies. Opening a period (SQL over the tree) and a node created while periods
+// are open (one node) both ask this, so they cannot disagree.
+class Filers {
+ public:
+  explicit Filers(const catalog::Form& form) {
+    for (const auto& f : form.filers) {
+      if (f == "zone") {
+        zones_ = true;
+      } else if (f == "registry") {
+        registries_ = true;
+      } else {
+        unit_types_.push_back(f);
+      }
+    }
+  }
+
+  bool Match(const org::OrgNode& node) const {
+    switch (node.kind) {
+      case org::NodeKind::kUnit:
+        return std::find(unit_types_.begin(), unit_types_.end(), node.unit_type) !=
+               unit_types_.end();
+      case org::NodeKind::kZone:
+        return zones_;
+      case org::NodeKind::kRegistry:
+        return registries_;
+      default:
+        return false;
+    }
+  }
+
+  /// The same test over org_node columns (kind, unit_type), in parentheses; its values are
+  /// appended to `params`.
+  std::string SqlCondition(store::Params& params) const {
+    std::vector<std::string> terms;
+    if (!unit_types_.empty()) {
+      std::string in;
+      for (const auto& t : unit_types_) {
+        in += in.empty() ? "?" : ", ?";
+        params.emplace_back(t);
+      }
+      terms.push_back("(kind = 'unit' AND unit_type IN (" + in + "))");
+    }
+    if (zones_) {
+      terms.emplace_back("kind = 'zone'");
+    }
+    if (registries_) {
+      terms.emplace_back("kind = 'registry'");
+    }
+    if (terms.empty()) {
+      terms.emplace_back("1 = 0");
+    }
+    std::string sql = "(";
+    for (size_t i = 0; i < terms.size(); ++i) {
+      sql += (i ? " OR " : "") + terms[i];
+    }
+    return sql + ")";
+  }
+
+ private:
+  std::vector<std::string> unit_types_;
+  bool zones_ = false;
+  bool registries_ = false;
+};
+
+}  // namespace
+
 Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& req,
                                  const RequestOrigin& origin) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kManagePeriods, nullptr));
@@ -629,21 +712,6 @@ Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& 
   if (d.review_due_on < d.due_on) {
     return Status::InvalidField("review_due_on", "审核截止日期不能早于填报截止日期");
   }
-  // Which org nodes file this form: units by their type, zones, registration bodies.
-  std::vector<std::string> unit_types;
-  bool zones = false;
-  bool registries = false;
-  for (const auto& f : form->filers) {
-    if (f == "zone") {
-      zones = true;
-    } else if (f == "registry") {
-      registries = true;
-    } else {
-      unit_types.push_back(f);
-    }
-  }
-  std::string where;
-  store::Params params;
   const int64_t now = clock_.NowMillis();
   int64_t period_id = 0;
   int64_t expected = 0;
@@ -665,33 +733,12 @@ Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& 
                  static_cast<int64_t>(d.opens_on), static_cast<int64_t>(d.due_on),
                  static_cast<int64_t>(d.review_due_on), who.account_id, now}));
     period_id = inserted.Int(0, 0);
-    std::string sql =
+    store::Params p = {period_id, form->code, key.ToString(), now};
+    const std::string sql =
         "INSERT INTO filing (period_id, form_code, period_key, unit_id, unit_path, state, "
         "updated_at) SELECT ?, ?, ?, id, path, 'not_started', ? FROM org_node WHERE "
-        "status = 'active' AND (";
-    store::Params p = {period_id, form->code, key.ToString(), now};
-    std::vector<std::string> terms;
-    if (!unit_types.empty()) {
-      std::string in;
-      for (const auto& t : unit_types) {
-        in += in.empty() ? "?" : ", ?";
-        p.emplace_back(t);
-      }
-      terms.push_back("(kind = 'unit' AND unit_type IN (" + in + "))");
-    }
-    if (zones) {
-      terms.emplace_back("kind = 'zone'");
-    }
-    if (registries) {
-      terms.emplace_back("kind = 'registry'");
-    }
-    if (terms.empty()) {
-      terms.emplace_back("1 = 0");
-    }
-    for (size_t i = 0; i < terms.size(); ++i) {
-      sql += (i ? " OR " : "") + terms[i];
-    }
-    sql += ")";
+        "status = 'active' AND " +
+        Filers(*form).SqlCondition(p);
     HUOJU_ASSIGN_OR_RETURN(expected, s.Execute(sql, p));
     HUOJU_RETURN_IF_ERROR(
         s.Execute("UPDATE survey_period SET expected = ? WHERE id = ?", {expected, period_id})
@@ -737,13 +784,7 @@ Result<int64_t> Filings::AddTasksForNewNode(store::Session& s, const org::OrgNod
     if (form == nullptr) {
       continue;
     }
-    bool files = false;
-    for (const auto& filer : form->filers) {
-      files = files || (node.kind == org::NodeKind::kUnit && filer == node.unit_type) ||
-              (node.kind == org::NodeKind::kZone && filer == "zone") ||
-              (node.kind == org::NodeKind::kRegistry && filer == "registry");
-    }
-    if (!files) {
+    if (!Filers(*form).Match(node)) {
       continue;
     }
     HUOJU_RETURN_IF_ERROR(
@@ -857,9 +898,10 @@ Result<json> Filings::MyTasks(const Principal& who) {
                                                "period_key DESC, form_code",
                                                kFilingColumns),
                                    {who.scope.id}));
+    std::map<int64_t, Impl::PeriodDeadlines> periods;
     for (size_t i = 0; i < rows.size(); ++i) {
-      FilingRow f = ReadFiling(rows, i);
-      HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, f.id, Action::kFillFiling));
+      HUOJU_ASSIGN_OR_RETURN(
+          auto l, Impl::Resolve(*this, s, who, ReadFiling(rows, i), Action::kFillFiling, &periods));
       json j = Impl::Summary(l.f, *l.form, l.unit);
       j["period_label"] = l.key.Label();
       j["deadlines"] = Impl::Deadlines(l, today);
@@ -1242,10 +1284,14 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   int64_t submitted = 0;
   int64_t rejected = 0;
   json rejections = json::array();
-  auto reject = [&](size_t row, const std::string& uscc, const std::string& message) {
+  auto reject = [&](size_t row, const std::string& uscc, const std::string& message,
+                    const json* failures = nullptr) {
     ++rejected;
     if (rejections.size() < kMaxRejections) {
       rejections.push_back({{"row", row + 1}, {"uscc", uscc}, {"message", message}});
+      if (failures != nullptr) {
+        rejections.back()["failures"] = *failures;
+      }
     }
   };
 
@@ -1359,7 +1405,8 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         if (errors > 0) {
           reject(i, row.uscc,
                  fmt::format("有 {} 处错误，如：{}", errors,
-                             failures_json[0]["message"].get<std::string>()));
+                             failures_json[0]["message"].get<std::string>()),
+                 &failures_json);
           continue;
         }
         json explanations = json::object();
@@ -1371,7 +1418,8 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         }
         auto unexplained = UnexplainedWarnings(failures_json, explanations);
         if (options.submit && !unexplained.empty()) {
-          reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()));
+          reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()),
+                 &failures_json);
           continue;
         }
         Accepted a;
@@ -1399,7 +1447,8 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
       }
       return Status::Ok();
     }));
-    if (accepted.empty()) {
+    if (accepted.empty() || options.dry_run) {
+      saved += static_cast<int64_t>(accepted.size());
       continue;
     }
     const bool late = filing::BeijingDay(now) > period.due_on;
@@ -1442,11 +1491,9 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     saved += static_cast<int64_t>(accepted.size());
     submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
   }
-  return json{{"rows", rows.size()},
-              {"saved", saved},
-              {"submitted", submitted},
-              {"rejected", rejected},
-              {"rejections", std::move(rejections)}};
+  return json{{"rows", rows.size()},  {"dry_run", options.dry_run},
+              {"saved", saved},       {"submitted", submitted},
+              {"rejected", rejected}, {"rejections", std::move(rejections)}};
 }
 
 // ---------------------------------------------------------------- review
@@ -1530,7 +1577,7 @@ Result<json> Filings::Queue(const Principal& who, const QueueQuery& q) {
         continue;
       }
       json j = Impl::Summary(f, *form, *unit);
-      j["unexplained"] = UnexplainedWarnings(f.failures, f.explanations).size();
+      j["unexplained_count"] = UnexplainedWarnings(f.failures, f.explanations).size();
       j["explained"] = f.explanations.size();
       items.push_back(std::move(j));
     }
@@ -2178,22 +2225,34 @@ Result<json> Filings::Materials(const Principal& who, const std::string& kind,
     const catalog::Indicator* size = SizeIndicator(*form);
     const std::string size_name =
         size ? size->name + (size->unit.empty() ? "" : "（" + size->unit + "）") : "规模";
-    HUOJU_ASSIGN_OR_RETURN(
-        auto r, s.Query("SELECT f.id, o.name, o.uscc, f.unit_path, f.state, f.version, "
-                        "f.scan_version, f.values_json, f.size_value, f.previous_size_value, "
-                        "f.failures_json, f.explanations_json, f.decisions_json FROM filing f JOIN "
-                        "org_node o ON o.id = f.unit_id WHERE f.form_code = ? AND f.period_key = ? "
-                        "AND f.unit_path >= ? AND f.unit_path < ? AND f.version > 0 ORDER BY "
-                        "f.unit_path",
-                        {form_used, period, lo, hi}));
-    auto opt = [&](size_t i, size_t c) { return OptionalDouble(r, i, c); };
     const std::string revenue_code = "qc05_0";
+    // Revenue is the stored size_value when it is the form's size indicator; the wide JSON
+    // columns are read only by the lists that show them.
+    const bool revenue_is_size = size != nullptr && size->code == revenue_code;
+    const bool need_values = kind == "listed" || (kind == "large_revenue" && !revenue_is_size);
+    const bool need_notes = kind == "large_changes" || kind == "audit_notes";
+    const bool need_audit = kind == "audit_notes";
+    HUOJU_ASSIGN_OR_RETURN(
+        auto r,
+        s.Query(fmt::format("SELECT f.id, o.name, o.uscc, f.unit_path, f.state, f.version, "
+                            "f.scan_version, {}, f.size_value, f.previous_size_value, {}, {}, {} "
+                            "FROM filing f JOIN org_node o ON o.id = f.unit_id WHERE f.form_code "
+                            "= ? AND f.period_key = ? AND f.unit_path >= ? AND f.unit_path < ? AND "
+                            "f.version > 0 ORDER BY f.unit_path",
+                            need_values ? "f.values_json" : "'{}'",
+                            need_audit ? "f.failures_json" : "'[]'",
+                            need_notes ? "f.explanations_json" : "'{}'",
+                            need_audit ? "f.decisions_json" : "'{}'"),
+                {form_used, period, lo, hi}));
+    auto opt = [&](size_t i, size_t c) { return OptionalDouble(r, i, c); };
     if (kind == "large_revenue") {
       columns = {"序号",     "企业名称", "统一社会信用代码", "所属园区/地区", "营业收入（千元）",
                  "报表状态", "签章封面"};
       numeric = {true, false, false, false, true, false, false};
       for (size_t i = 0; i < r.size() && rows.size() < kMaxRows; ++i) {
-        auto revenue = NumberOf(ParseStored(r.Text(i, 7), json::object()), revenue_code);
+        auto revenue = revenue_is_size
+                           ? opt(i, 8)
+                           : NumberOf(ParseStored(r.Text(i, 7), json::object()), revenue_code);
         if (!revenue || *revenue < 200000) {
           continue;
         }

@@ -24,21 +24,6 @@ bool Blank(const nlohmann::json& v) {
          (v.is_array() && v.empty());
 }
 
-std::optional<double> AsNumber(const nlohmann::json& v) {
-  if (v.is_number()) {
-    return v.get<double>();
-  }
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    char* end = nullptr;
-    double d = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end == s.c_str() + s.size()) {
-      return d;
-    }
-  }
-  return std::nullopt;
-}
-
 bool SameValue(const nlohmann::json& a, const nlohmann::json& b, bool numeric) {
   if (Blank(a) || Blank(b)) {
     return Blank(a) && Blank(b);
@@ -58,6 +43,21 @@ nlohmann::json Shown(const nlohmann::json& v) {
 }
 
 }  // namespace
+
+std::optional<double> AsNumber(const nlohmann::json& v) {
+  if (v.is_number()) {
+    return v.get<double>();
+  }
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end == s.c_str() + s.size()) {
+      return d;
+    }
+  }
+  return std::nullopt;
+}
 
 std::vector<CellChange> DiffValues(const catalog::Form& form, const nlohmann::json& before,
                                    const nlohmann::json& after) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ std::vector<CellChange> DiffValues(const catalog::Form& form, const nlohmann::js
                                    const nlohmann::json& after);
 
 nlohmann::json ChangesToJson(const std::vector<CellChange>& changes);
+
+/// A cell value as a number: a JSON number, or a string that is wholly a number ("12.5");
+/// nullopt for blanks, text and anything else.
+std::optional<double> AsNumber(const nlohmann::json& v);
 
 /// Review-queue risk: size × size of change × warnings, so that large units with large
 /// swings and many warnings come first. `size` is the unit's size indicator (e.g. revenue),

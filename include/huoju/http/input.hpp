@@ -12,13 +12,11 @@
 #include <vector>
 
 #include "huoju/core/status.hpp"
+#include "huoju/core/utf8.hpp"
 #include "huoju/http/request.hpp"
 #include "huoju/org/org_node.hpp"
 
 namespace huoju::http {
-
-/// Number of Unicode characters in valid UTF-8 text; nullopt when it is not valid UTF-8.
-std::optional<size_t> Utf8Length(std::string_view text);
 
 /// A JSON object body whose field names are all known.
 class JsonBody {

@@ -68,7 +68,7 @@ export interface FilingSummary {
   review_level: number
   error_count: number
   warning_count: number
-  unexplained?: number | string[]
+  unexplained?: string[]
   explained?: number
   size: number | null
   previous_size: number | null
@@ -230,7 +230,7 @@ export interface HistoryEvent {
 }
 
 export interface QueueItem extends FilingSummary {
-  unexplained: number
+  unexplained_count: number
 }
 
 export interface QueuePage {
