@@ -365,6 +365,16 @@ struct Filings::Impl {
     return pd;
   }
 
+  // Inside a write: takes the filing's row lock before anything of it is read, so what the
+  // write decides on cannot change before it commits (PostgreSQL runs writes concurrently;
+  // SQLite's single writer needs no lock). A missing row is left to the read that follows.
+  static Status LockFiling(store::Session& s, int64_t filing_id) {
+    if (s.backend() != store::Backend::kPostgres) {
+      return Status::Ok();
+    }
+    return s.Query("SELECT id FROM filing WHERE id = ? FOR UPDATE", {filing_id}).status();
+  }
+
   static Result<Loaded> Load(Filings& self, store::Session& s, const Principal& who,
                              int64_t filing_id, Action action) {
     HUOJU_ASSIGN_OR_RETURN(FilingRow f, LoadFiling(s, filing_id));
@@ -518,11 +528,16 @@ struct Filings::Impl {
   };
 
   // Re-reads the filing's version and state inside the write transaction and checks nothing
-  // moved under us. Only three columns: this runs on the (single) writer.
+  // moved under us. Only three columns: on SQLite this runs on the single writer thread. On
+  // PostgreSQL the row is locked first (writes run concurrently there), so a concurrent
+  // writer of the same filing waits for our commit and then sees our version.
   static Result<Head> Recheck(store::Session& s, const FilingRow& seen, int64_t expected_version) {
     HUOJU_ASSIGN_OR_RETURN(
         auto rows,
-        s.Query("SELECT version, state, review_level FROM filing WHERE id = ?", {seen.id}));
+        s.Query(s.backend() == store::Backend::kPostgres
+                    ? "SELECT version, state, review_level FROM filing WHERE id = ? FOR UPDATE"
+                    : "SELECT version, state, review_level FROM filing WHERE id = ?",
+                {seen.id}));
     if (rows.empty()) {
       return FilingNotFound();
     }
@@ -1187,6 +1202,7 @@ Result<json> Filings::Submit(const Principal& who, int64_t filing_id, int64_t ex
   const int today = filing::BeijingDay(now);
   bool late = false;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
     HUOJU_RETURN_IF_ERROR(filing::CanSubmit(Impl::StatusOf(l, today)));
     HUOJU_RETURN_IF_ERROR(Impl::Recheck(s, l.f, expected_version).status());
@@ -1230,6 +1246,7 @@ Result<json> Filings::Withdraw(const Principal& who, int64_t filing_id, const st
   const int64_t now = clock_.NowMillis();
   const int today = filing::BeijingDay(now);
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kFillFiling));
     HUOJU_RETURN_IF_ERROR(filing::CanWithdraw(Impl::StatusOf(l, today)));
     const FilingState back =
@@ -1596,6 +1613,7 @@ Result<json> Filings::Approve(const Principal& who, int64_t filing_id, int64_t e
   const int64_t now = clock_.NowMillis();
   const int today = filing::BeijingDay(now);
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
     HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
@@ -1664,6 +1682,7 @@ Result<json> Filings::Return(const Principal& who, int64_t filing_id, int64_t ex
   const int64_t now = clock_.NowMillis();
   const int today = filing::BeijingDay(now);
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
     HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
@@ -1707,6 +1726,7 @@ Result<json> Filings::Reopen(const Principal& who, int64_t filing_id, const std:
   const int64_t now = clock_.NowMillis();
   const int today = filing::BeijingDay(now);
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
     // Reopen is checked for the caller's level; where it goes depends only on the filing.
@@ -1734,6 +1754,7 @@ Result<json> Filings::JudgeExplanation(const Principal& who, int64_t filing_id,
   const int64_t now = clock_.NowMillis();
   const int today = filing::BeijingDay(now);
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto l, Impl::Load(*this, s, who, filing_id, Action::kReviewFiling));
     const auto& chain = l.form->review_chain;
     HUOJU_ASSIGN_OR_RETURN(const size_t level, Impl::ActingLevel(l, who, today, false));
@@ -1921,6 +1942,7 @@ Result<json> Filings::UploadScan(const Principal& who, int64_t filing_id, const 
   }
   const int64_t now = clock_.NowMillis();
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(Impl::LockFiling(s, filing_id));
     HUOJU_ASSIGN_OR_RETURN(auto now_row, LoadFiling(s, filing_id));
     if (now_row.version != l.f.version) {
       return Status::Conflict("上传期间报表数据已改变，请重新打印当前版本后上传");

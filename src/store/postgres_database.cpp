@@ -5,9 +5,12 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <random>
+#include <thread>
 #include <unordered_map>
 
 #include "src/store/backends.hpp"
@@ -434,10 +437,22 @@ class PostgresDatabase final : public Database {
     return Transaction(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
   }
 
+  // No process-wide lock: concurrent writes are separate READ COMMITTED transactions, so
+  // PostgreSQL can flush their commits together. Callers lock what they check (see the
+  // contract in database.hpp); a deadlock or serialization failure rolls back and reruns `fn`.
   Status Write(const std::function<Status(Session&)>& fn) override {
-    std::lock_guard<std::mutex> lock(write_mu_);
     Lease conn(this);
-    return Transaction(*conn, "BEGIN", fn);
+    for (int attempt = 1;; ++attempt) {
+      Status st = Transaction(*conn, "BEGIN", fn);
+      if (st.ok() || attempt >= kMaxWriteAttempts || !Retryable(st)) {
+        return st;
+      }
+      // The other transaction holds its locks until it commits: wait a little, jittered so
+      // the two do not collide again in step.
+      thread_local std::minstd_rand jitter(std::random_device{}());
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(attempt * 1000 + static_cast<int>(jitter() % 2000)));
+    }
   }
 
   Status CheckIntegrity() override {
@@ -579,7 +594,12 @@ class PostgresDatabase final : public Database {
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<PgConnection>> idle_;
 
-  std::mutex write_mu_;
+  static constexpr int kMaxWriteAttempts = 5;
+
+  static bool Retryable(const Status& st) {
+    const std::string sqlstate = st.details().is_object() ? st.details().value("sqlstate", "") : "";
+    return sqlstate == "40001" || sqlstate == "40P01";
+  }
 };
 
 }  // namespace

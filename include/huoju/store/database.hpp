@@ -9,10 +9,20 @@
 //    worker threads only, never from HTTP I/O threads.
 //  - Read() runs `fn` inside one read-only transaction (a consistent snapshot). Reads run in
 //    parallel on a pool of connections.
-//  - Write() runs `fn` inside one write transaction. Writes are serialized (SQLite: one writer
-//    thread that may group several callers' transactions into one commit, each isolated by a
-//    savepoint). When Write() returns OK, the change is committed and durable. When `fn`
-//    returns an error, nothing it did is kept and that error is returned.
+//  - Write() runs `fn` inside one write transaction. When Write() returns OK, the change is
+//    committed and durable. When `fn` returns an error, nothing it did is kept and that error
+//    is returned.
+//    SQLite: writes are serialized (one writer thread that may group several callers'
+//    transactions into one commit, each isolated by a savepoint).
+//    PostgreSQL: writes run concurrently, each a READ COMMITTED transaction on its own pooled
+//    connection; every statement sees what was committed before it started. So a
+//    read-check-write must lock what it checks (`SELECT … FOR UPDATE`, which then waits for
+//    and sees the other writer's commit) or put the check in the write itself
+//    (`UPDATE … WHERE id = ? AND version = ?` and test the row count); unique indexes catch
+//    concurrent inserts of the same key (a conflict error). On a deadlock or serialization
+//    failure (SQLSTATE 40P01 / 40001) the transaction is rolled back and `fn` runs again, at
+//    most 5 times in all, so `fn` must be safe to rerun: assign its outputs, do not append
+//    to them, and have no effect outside the session.
 //  - A statement error inside `fn` must be returned, not ignored: PostgreSQL aborts the whole
 //    transaction on any failed statement (so Write() then keeps nothing), while SQLite undoes
 //    only the statement. Use `ON CONFLICT` instead of "try insert, then update".
