@@ -65,6 +65,7 @@ test('账号管理：新建账号须首次改密且无法离开改密页；重�
   await confirmBox(page, '生成令牌')
   const token = (await page.getByTestId('reset-token-value').textContent())?.trim() ?? ''
   expect(token).toMatch(/^[0-9a-f]{64}$/)
+  await page.waitForTimeout(400) // let the dialog finish fading in before the screenshot
   await snap(page, 'identity-reset-token')
   await page.getByRole('button', { name: '我已转交' }).click()
 
@@ -139,6 +140,7 @@ test('机构维护：新增、关闭、恢复带历史；操作日志按操作�
   await expect(page.getByTestId('orgadm-status')).toHaveText('正常')
   const history = page.getByTestId('orgadm-history')
   await expect(history.locator('tbody tr', { hasText: `验收测试关闭 ${run}` })).toContainText('关闭机构')
+  await expect(history.locator('tbody tr', { hasText: `验收测试关闭 ${run}` })).toContainText('状态：正常 → 已关闭')
   await expect(history.locator('tbody tr', { hasText: `验收测试恢复 ${run}` })).toContainText('恢复机构')
   await snap(page, 'identity-org-history')
 
@@ -149,7 +151,8 @@ test('机构维护：新增、关闭、恢复带历史；操作日志按操作�
   await page.locator('.el-select-dropdown__item:visible', { hasText: '机构维护（全部）' }).click()
   await page.getByTestId('audit-search').click()
   const rows = page.getByTestId('audit-table').locator('tbody tr')
-  await expect(rows.filter({ hasText: `验收测试关闭 ${run}` })).toHaveCount(1)
+  await expect(rows.filter({ hasText: `原因：验收测试关闭 ${run}` })).toHaveCount(1)
+  await expect(rows.filter({ hasText: `验收测试关闭 ${run}` })).toContainText('状态：正常 → 已关闭')
   await expect(rows.filter({ hasText: '登录' })).toHaveCount(0)
   await snap(page, 'identity-audit-log')
   const download = page.waitForEvent('download')

@@ -101,6 +101,50 @@ export const AUDIT_ACTION_NAMES: Record<string, string> = {
   'filing.return': '退回',
 }
 
+const STATUS_WORDS: Record<string, string> = { active: '正常', closed: '已关闭', merged: '已合并', disabled: '已停用' }
+
+function brief(v: unknown): string {
+  if (v === null || v === undefined) return '—'
+  if (typeof v !== 'object') return String(v)
+  const o = v as Record<string, unknown>
+  const parts: string[] = []
+  if (typeof o.status === 'string') parts.push(STATUS_WORDS[o.status] ?? o.status)
+  if (typeof o.role === 'string') parts.push(o.role)
+  if (o.parent_id !== undefined) parts.push(`上级 #${String(o.parent_id)}`)
+  return parts.length ? parts.join('，') : JSON.stringify(v)
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  status: '状态',
+  parent_id: '上级',
+  name: '名称',
+  role: '角色',
+  display_name: '姓名',
+  scope_node_id: '管辖范围',
+  must_change_password: '须改密',
+  modules: '模块',
+}
+
+function word(key: string, v: unknown): string {
+  if (v === null || v === undefined) return '—'
+  if (key === 'status' && typeof v === 'string') return STATUS_WORDS[v] ?? v
+  if (key === 'parent_id' || key === 'scope_node_id') return `#${String(v)}`
+  return typeof v === 'object' ? JSON.stringify(v) : String(v)
+}
+
+/** Only what differs between two snapshots (audit detail, org history): "状态：正常 → 已关闭". */
+export function describeChanges(before: unknown, after: unknown): string {
+  if ((before === null || before === undefined) && (after === null || after === undefined)) return '—'
+  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return `${brief(before)} → ${brief(after)}`
+  const b = before as Record<string, unknown>
+  const a = after as Record<string, unknown>
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter(
+    (k) => k !== 'path' && JSON.stringify(b[k]) !== JSON.stringify(a[k]),
+  )
+  if (!keys.length) return '无变化'
+  return keys.map((k) => `${FIELD_WORDS[k] ?? k}：${word(k, b[k])} → ${word(k, a[k])}`).join('，')
+}
+
 export const adminApi = {
   // registrations
   registrations: (status: RegistrationStatus | 'all', offset = 0, limit = 50) =>
