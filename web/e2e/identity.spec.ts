@@ -153,3 +153,51 @@ test('单位注册 → 园区审核通过 → 子账号 → 一次登录进入�
   await snap(sub, 'identity-after-logout')
   await sub.context().close()
 })
+
+test('注册审核驳回须填写原因，申请单位按编号与查询码看到驳回原因', async ({ page, browser }) => {
+  const run = (Date.now() % 100_000_000) + 1
+  const uscc = makeUscc(run)
+  const unitName = `深圳市驳回验收科技有限公司${run}`
+  const res = await page.request.post('/api/v1/registrations/units', {
+    data: {
+      uscc,
+      name: unitName,
+      region_code: '440305',
+      zone_id: null,
+      contact_name: '赵申请',
+      contact_phone: '0755-86001234',
+      contact_email: 'apply@example.com',
+      admin_username: `rej${run}`,
+      admin_display_name: '驳回验收管理员',
+      admin_password: 'Loquat-Meadow-6620',
+    },
+  })
+  expect(res.status()).toBe(201)
+  const { id, status_token } = (await res.json()) as { id: number; status_token: string }
+
+  // Without a zone the city reviews it: 深圳市审核员.
+  const city = await loginAs(browser, 'sz_city_reviewer', PASSWORD)
+  await city.getByTestId('menu-registrations').click()
+  const row = city.getByTestId('registrations-table').locator('tbody tr', { hasText: unitName })
+  await row.getByTestId('reg-reject').click()
+  await city.getByTestId('reject-submit').click()
+  await expect(city.locator('.el-dialog .el-form-item__error')).toHaveText('请填写驳回原因，申请单位将看到此原因')
+  await city.getByTestId('reject-reason').fill('营业执照名称与填写不符，请核实后重新申请')
+  await city.getByTestId('reject-submit').click()
+  await expect(city.locator('.el-message--success')).toContainText('已驳回')
+  await city.getByTestId('reg-status').getByText('已驳回').click()
+  await expect(city.getByTestId('registrations-table').locator('tbody tr', { hasText: unitName })).toContainText('已驳回')
+  await city.context().close()
+
+  await page.goto('/register?tab=status')
+  await page.getByTestId('status-id').fill(String(id))
+  await page.getByTestId('status-token').fill('wrong-token')
+  await page.getByTestId('status-submit').click()
+  await expect(page.locator('.el-form-item__error')).toBeVisible()
+  await page.getByTestId('status-token').fill(status_token)
+  await page.getByTestId('status-submit').click()
+  const result = page.getByTestId('status-result')
+  await expect(result).toContainText('已驳回')
+  await expect(result).toContainText('营业执照名称与填写不符')
+  await snap(page, 'identity-registration-rejected')
+})
