@@ -5,7 +5,7 @@
 // then asks for a login.
 import { expect, test } from '@playwright/test'
 import { PASSWORD, snap } from './helpers'
-import { breakCheck, confirmBox, loginAs, makeUscc } from './identity-helpers'
+import { breakCheck, confirmBox, loginAs, loginWith, makeUscc } from './identity-helpers'
 
 
 test('单位注册 → 园区审核通过 → 子账号 → 一次登录进入两个模块 → 退出后需重新登录', async ({ page, browser }) => {
@@ -200,4 +200,49 @@ test('注册审核驳回须填写原因，申请单位按编号与查询码看�
   await expect(result).toContainText('已驳回')
   await expect(result).toContainText('营业执照名称与填写不符')
   await snap(page, 'identity-registration-rejected')
+})
+
+test('子账号：调整模块授权即时生效，停用后其登录立即结束，启用后可再登录', async ({ page, browser }) => {
+  const run = (Date.now() % 100_000_000) + 2
+  const subUser = `demo${run}.fill`
+  const subPassword = 'Ginkgo-Terrace-9035'
+  // The unit administrator (unit_demo) works in `page`.
+  await loginWith(page, 'unit_demo', PASSWORD)
+  await page.getByTestId('menu-unit-accounts').click()
+  await page.getByTestId('sub-create').click()
+  await page.getByTestId('sub-username').fill(subUser)
+  await page.getByTestId('sub-display').fill('演示填报人')
+  await page.getByTestId('sub-password').fill(subPassword)
+  await page.getByTestId('sub-confirm').fill(subPassword)
+  await page.getByTestId('sub-submit').click()
+  const row = page.getByTestId('sub-accounts-table').locator('tbody tr', { hasText: subUser })
+  await expect(row).toContainText('统计调查')
+
+  const sub = await loginAs(browser, subUser, subPassword)
+  const modulesOf = async () =>
+    ((await (await sub.request.get('/api/v1/auth/me')).json()) as { user: { modules: { code: string }[] } }).user.modules.map((m) => m.code)
+  expect(await modulesOf()).toEqual(['survey'])
+
+  // Grant 科技成果登记 as well, from the 模块授权 dialog.
+  await row.getByTestId('sub-modules').click()
+  await page.getByTestId('grant-modules').getByText('科技成果登记').click()
+  await page.getByTestId('grant-submit').click()
+  await expect(row).toContainText('科技成果登记')
+  expect((await modulesOf()).sort()).toEqual(['achievement', 'survey'])
+
+  // Disable: confirmed first; the sub-account's session ends at once and it cannot log in.
+  await row.getByTestId('sub-toggle').click()
+  await confirmBox(page, '停用')
+  await expect(row).toContainText('已停用')
+  expect((await sub.request.get('/api/v1/auth/me')).status()).toBe(401)
+  const again = await sub.request.post('/api/v1/auth/login', { data: { username: subUser, password: subPassword } })
+  expect(again.status()).toBe(401)
+  await snap(page, 'identity-sub-disabled')
+
+  await row.getByTestId('sub-toggle').click()
+  await confirmBox(page, '启用')
+  await expect(row).toContainText('正常')
+  const back = await sub.request.post('/api/v1/auth/login', { data: { username: subUser, password: subPassword } })
+  expect(back.status()).toBe(200)
+  await sub.context().close()
 })
