@@ -94,7 +94,7 @@ test('账号管理：新建账号须首次改密且无法离开改密页；重�
   await holder.context().close()
 })
 
-test('机构维护：新增、关闭、恢复带历史；操作日志按操作筛选并导出', async ({ page }) => {
+test('机构维护：新增、关闭、恢复、调整上级、合并带历史；操作日志按操作筛选并导出', async ({ page }) => {
   test.setTimeout(120_000)
   const run = Date.now() % 100_000_000
   const name = `验收测试登记点${run}`
@@ -143,6 +143,35 @@ test('机构维护：新增、关闭、恢复带历史；操作日志按操作�
   await expect(history.locator('tbody tr', { hasText: `验收测试关闭 ${run}` })).toContainText('状态：正常 → 已关闭')
   await expect(history.locator('tbody tr', { hasText: `验收测试恢复 ${run}` })).toContainText('恢复机构')
   await snap(page, 'identity-org-history')
+
+  // Move the unit from the zone to 深圳市 itself; then merge it into a second new unit.
+  await page.getByTestId('orgadm-move').click()
+  await pickRemote(page, 'orgadm-target', '深圳市', '深圳市地市') // the option reads name + kind
+  await page.getByTestId('orgadm-reason').fill(`验收测试调整 ${run}`)
+  await page.getByTestId('orgadm-submit').click()
+  await expect(history.locator('tbody tr', { hasText: `验收测试调整 ${run}` })).toContainText('调整上级')
+  await expect(page.locator('.el-breadcrumb')).not.toContainText('深圳市高新技术产业园区')
+  await expect(page.locator('.el-breadcrumb')).toContainText('深圳市')
+
+  const intoName = `验收测试合并目标${run}`
+  const intoUscc = makeUscc(run + 11, '440300')
+  await page.getByRole('button', { name: '返回上级' }).click()
+  await expect(page.getByTestId('orgadm-node')).toContainText('深圳市')
+  await page.getByTestId('orgadm-add').click()
+  await page.getByTestId('orgadm-name').fill(intoName)
+  await page.getByTestId('orgadm-uscc').fill(intoUscc)
+  await page.getByTestId('orgadm-submit').click()
+  await expect(page.locator('.el-message--success', { hasText: intoName })).toBeVisible()
+  await page.getByTestId('orgadm-q').fill(uscc)
+  await page.getByTestId('orgadm-search').click()
+  await page.getByTestId('orgadm-found').locator('tbody tr', { hasText: name }).click()
+  await page.getByTestId('orgadm-merge').click()
+  await pickRemote(page, 'orgadm-target', intoUscc, intoName)
+  await page.getByTestId('orgadm-reason').fill(`验收测试合并 ${run}`)
+  await page.getByTestId('orgadm-submit').click()
+  await expect(page.getByTestId('orgadm-status')).toHaveText('已合并')
+  await expect(history.locator('tbody tr', { hasText: `验收测试合并 ${run}` })).toContainText('合并单位')
+  await expect(page.getByTestId('orgadm-merge')).toBeDisabled()
 
   // 操作日志: filter by the org group, find both changes, export as CSV.
   await page.getByTestId('menu-admin-audit').click()
