@@ -48,6 +48,9 @@ test('账号管理：新建账号须首次改密且无法离开改密页；重�
   await loginWith(user, username, initial)
   await expect(user).toHaveURL(/\/account\/password$/)
   await expect(user.getByTestId('forced-change')).toBeVisible()
+  // Nothing else to go to: no menu, no module switcher.
+  await expect(user.getByTestId('menu-org')).toHaveCount(0)
+  await expect(user.getByTestId('module-switcher')).toHaveCount(0)
   await user.goto('/org')
   await expect(user).toHaveURL(/\/account\/password$/)
   expect((await user.request.get('/api/v1/org/scope')).status()).toBe(403)
