@@ -70,6 +70,8 @@ struct ImportOptions {
   std::string form_code;
   std::string period;
   bool submit = true;  ///< submit each clean filing (else leave it a draft)
+  /// Audit and answer as usual but write nothing ("saved" counts the rows that would be).
+  bool dry_run = false;
 };
 
 class Filings {
@@ -118,7 +120,8 @@ class Filings {
   /// warnings (when submitting), unknown USCCs, units outside the caller's scope or filings
   /// already in review are rejected and written not at all, the others are saved as a new
   /// version (and submitted) in transactions of a few thousand. The answer counts them and
-  /// lists the first 1000 rejections with row number and reason.
+  /// lists the first 1000 rejections with row number and reason (and, for audit failures,
+  /// every failure with its rule and cells: `failures`).
   Result<nlohmann::json> Import(const identity::Principal& who, const ImportOptions& options,
                                 const std::vector<ImportRow>& rows,
                                 const identity::RequestOrigin& origin);
