@@ -93,6 +93,15 @@ test('账号管理：新建账号须首次改密且无法离开改密页；重�
   await expect(holder.getByTestId('reset-form').locator('.el-form-item__error').first()).toBeVisible()
   expect(holder.url()).toContain('/reset-password')
   await loginWith(holder, username, afterReset)
+
+  // The administrator sees that login in the account's sessions and ends it.
+  await row.getByTestId('acct-sessions').click()
+  const sessions = page.getByTestId('account-sessions-table').locator('tbody tr')
+  await expect(sessions).toHaveCount(1)
+  await page.getByTestId('acct-end-sessions').click()
+  await confirmBox(page, '全部结束')
+  await expect(sessions).toHaveCount(0)
+  expect((await holder.request.get('/api/v1/auth/me')).status()).toBe(401)
   await user.context().close()
   await holder.context().close()
 })
