@@ -2069,31 +2069,62 @@ Result<json> Filings::Progress(const Principal& who, const std::string& form_cod
     // Approved "at my level or beyond": past the caller's level; without a level, final.
     const size_t passed_level = level ? *level + 1 : chain;
     const auto [lo, hi] = SubtreeRange(node.path);
-    HUOJU_ASSIGN_OR_RETURN(
-        auto rows, s.Query("SELECT unit_path, state, review_level, late FROM filing WHERE "
-                           "form_code = ? AND period_key = ? AND unit_path >= ? AND unit_path < ?",
-                           {form_code, period, lo, hi}));
     const size_t child_depth = IdsOfPath(node.path).size();
     std::map<int64_t, Tally> by_child;
     Tally total;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto ids = IdsOfPath(rows.Text(i, 0));
-      const int64_t child = ids.size() > child_depth ? ids[child_depth] : node.id;
-      const auto state = filing::ParseState(rows.Text(i, 1)).value_or(FilingState::kNotStarted);
-      const auto lvl = static_cast<size_t>(rows.Int(i, 2));
+    auto count = [&](int64_t child, const std::string& state_code, int64_t lvl, int64_t late,
+                     int64_t n) {
+      const auto state = filing::ParseState(state_code).value_or(FilingState::kNotStarted);
+      const bool in_review = state == FilingState::kSubmitted || state == FilingState::kFinal;
       for (Tally* t : {&by_child[child], &total}) {
-        t->expected += 1;
-        t->started += state != FilingState::kNotStarted ? 1 : 0;
-        const bool in_review = state == FilingState::kSubmitted || state == FilingState::kFinal;
-        t->submitted += in_review ? 1 : 0;
-        t->passed += state == FilingState::kFinal ||
-                             (state == FilingState::kSubmitted && lvl >= passed_level)
-                         ? 1
+        t->expected += n;
+        t->started += state != FilingState::kNotStarted ? n : 0;
+        t->submitted += in_review ? n : 0;
+        t->passed += state == FilingState::kFinal || (state == FilingState::kSubmitted &&
+                                                      static_cast<size_t>(lvl) >= passed_level)
+                         ? n
                          : 0;
-        t->final += state == FilingState::kFinal ? 1 : 0;
-        t->returned += state == FilingState::kReturned ? 1 : 0;
-        t->overdue += !in_review && today > p.due_on ? 1 : 0;
-        t->late += rows.Int(i, 3) != 0 ? 1 : 0;
+        t->final += state == FilingState::kFinal ? n : 0;
+        t->returned += state == FilingState::kReturned ? n : 0;
+        t->overdue += !in_review && today > p.due_on ? n : 0;
+        t->late += late != 0 ? n : 0;
+      }
+    };
+    // Filings whose unit sits below a child of the node come as counts per (unit's parent,
+    // state, level, late) from filing_tally: a few rows per parent node, however many
+    // filings. Those of the node itself and of its direct children are read one by one, since
+    // each direct child is its own line.
+    HUOJU_ASSIGN_OR_RETURN(
+        auto groups, s.Query("SELECT parent_path, state, review_level, late, n FROM filing_tally "
+                             "WHERE form_code = ? AND period_key = ? AND parent_path >= ? AND "
+                             "parent_path < ? AND n > 0",
+                             {form_code, period, lo, hi}));
+    bool direct = false;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      const std::string parent = groups.Text(i, 0);
+      if (parent == node.path) {
+        direct = true;
+        continue;
+      }
+      count(IdsOfPath(parent)[child_depth], groups.Text(i, 1), groups.Int(i, 2), groups.Int(i, 3),
+            groups.Int(i, 4));
+    }
+    HUOJU_ASSIGN_OR_RETURN(
+        auto own, s.Query("SELECT state, review_level, late FROM filing WHERE form_code = ? AND "
+                          "period_key = ? AND unit_id = ?",
+                          {form_code, period, node.id}));
+    for (size_t i = 0; i < own.size(); ++i) {
+      count(node.id, own.Text(i, 0), own.Int(i, 1), own.Int(i, 2), 1);
+    }
+    if (direct) {
+      HUOJU_ASSIGN_OR_RETURN(
+          auto rows,
+          s.Query("SELECT f.unit_id, f.state, f.review_level, f.late FROM org_node o CROSS JOIN "
+                  "filing f WHERE o.parent_id = ? AND f.form_code = ? AND f.period_key = ? AND "
+                  "f.unit_id = o.id AND f.unit_path >= ? AND f.unit_path < ?",
+                  {node.id, form_code, period, lo, hi}));
+      for (size_t i = 0; i < rows.size(); ++i) {
+        count(rows.Int(i, 0), rows.Text(i, 1), rows.Int(i, 2), rows.Int(i, 3), 1);
       }
     }
     json children = json::array();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 
 #include "huoju/app/application.hpp"
@@ -344,6 +345,70 @@ TEST_F(FilingsTest, WithdrawBeforeReviewThenProgressCounts) {
   ASSERT_TRUE(notes.ok());
   ASSERT_EQ((*notes)["reviews"].size(), 1U);
   EXPECT_EQ((*notes)["reviews"][0]["waiting"], 1);
+}
+
+// Progress reads filing_tally (counts kept by triggers) instead of every filing: for every
+// level, after saves, submissions, approvals and returns, its figures equal a count over the
+// filing rows themselves, child by child.
+TEST_F(FilingsTest, ProgressFromTheTallyEqualsACountOfTheFilings) {
+  const int64_t v = FillAndSubmit();
+  auto ret = f().Return(as("sz_zone_reviewer"), filing_, v, "请核实营业收入",
+                        {{"qc05_0", "与上年差异较大"}}, {});
+  ASSERT_TRUE(ret.ok()) << ret.status().ToString();
+  for (const char* who : {"center", "gd_reviewer", "sz_city_reviewer", "sz_zone_reviewer"}) {
+    const identity::Principal& p = as(who);
+    auto progress = f().Progress(p, "GQ-002", "2024", 0);
+    ASSERT_TRUE(progress.ok()) << who << ": " << progress.status().ToString();
+    // The reference: every filing in the scope, attributed to the child on its unit path.
+    std::map<int64_t, std::array<int64_t, 5>>
+        want;  // expected, started, submitted, returned, final
+    std::string hi = p.scope.path;
+    hi.back() = static_cast<char>(hi.back() + 1);
+    Status st = app_->db().Read([&](store::Session& s) -> Status {
+      auto rows = s.Query(
+          "SELECT unit_path, state FROM filing WHERE form_code = 'GQ-002' AND "
+          "period_key = '2024' AND unit_path >= ? AND unit_path < ?",
+          {p.scope.path, hi});
+      if (!rows.ok()) {
+        return rows.status();
+      }
+      for (size_t i = 0; i < rows->size(); ++i) {
+        const std::string path = rows->Text(i, 0);
+        const size_t end = path.find('/', p.scope.path.size());
+        const int64_t child =
+            end == std::string::npos
+                ? p.scope.id
+                : std::stoll(path.substr(p.scope.path.size(), end - p.scope.path.size()));
+        const std::string state = rows->Text(i, 1);
+        auto& c = want[child];
+        c[0] += 1;
+        c[1] += state != "not_started" ? 1 : 0;
+        c[2] += state == "submitted" || state == "final" ? 1 : 0;
+        c[3] += state == "returned" ? 1 : 0;
+        c[4] += state == "final" ? 1 : 0;
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_EQ((*progress)["children"].size(), want.size()) << who;
+    int64_t expected = 0;
+    int64_t returned = 0;
+    for (const auto& c : (*progress)["children"]) {
+      const int64_t id = c["node"]["id"];
+      ASSERT_TRUE(want.count(id)) << who << ": child " << id;
+      const auto& w = want[id];
+      EXPECT_EQ(c["expected"], w[0]) << who << ": child " << id;
+      EXPECT_EQ(c["started"], w[1]) << who << ": child " << id;
+      EXPECT_EQ(c["submitted"], w[2]) << who << ": child " << id;
+      EXPECT_EQ(c["returned"], w[3]) << who << ": child " << id;
+      EXPECT_EQ(c["final"], w[4]) << who << ": child " << id;
+      expected += w[0];
+      returned += w[3];
+    }
+    EXPECT_EQ((*progress)["total"]["expected"], expected) << who;
+    EXPECT_EQ((*progress)["total"]["returned"], returned) << who;
+    EXPECT_EQ(returned, 1) << who;
+  }
 }
 
 TEST_F(FilingsTest, ScansMustCarryTheCurrentVersionsCode) {
