@@ -12,7 +12,7 @@
 #   CLIENTS ["50 200"] closed-loop clients   PACED ["200:1000 200:250"] clients:ms, each client one
 #   save every ms ms   ALT_WORKERS [64] also run the closed-loop saves on a server with this
 #   many workers (empty: skip)   PG_SHARED_BUFFERS [1GB] (empty: the test cluster's 32MB)   BULK_UNITS [600000]   RUNS [20] repetitions of each queue request
-#   IMPORT_SAMPLE [20000] rows imported before ANALYZE   WORKERS [4] IO_THREADS [2] server flags
+#   IMPORT_SAMPLE [20000] rows imported before ANALYZE   WORKERS [16] IO_THREADS [2] server flags
 # Each backend and part writes bench/results/filing.<backend>.<part>.part; bench/results/filing.md
 # is built from the parts present plus bench/filing_findings.md (analysis, written by hand) (a section of bench/RESULTS.md, via bench/assemble.sh).
 # PostgreSQL: a throwaway cluster (tests/pg_cluster.sh), stopped at the end. Run as root.
@@ -31,7 +31,7 @@ PG_SHARED_BUFFERS=${PG_SHARED_BUFFERS-1GB}
 BULK_UNITS=${BULK_UNITS:-600000}
 RUNS=${RUNS:-20}
 IMPORT_SAMPLE=${IMPORT_SAMPLE:-20000}
-WORKERS=${WORKERS:-4}
+WORKERS=${WORKERS:-16}
 IO_THREADS=${IO_THREADS:-2}
 WORK=$(mktemp -d /tmp/huoju-filing.XXXXXX)
 chmod 755 "$WORK"
