@@ -1,0 +1,367 @@
+#include "huoju/io/xlsx_reader.hpp"
+
+#include <gtest/gtest.h>
+#include <zip.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "huoju/io/spreadsheet.hpp"
+#include "src/io/test_util.hpp"
+
+namespace huoju::io {
+namespace {
+
+using test_util::Contains;
+
+/// A zip archive in memory of (name, content) entries, deflated.
+std::string MakeZip(const std::vector<std::pair<std::string, std::string>>& entries) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* out = zip_source_buffer_create(nullptr, 0, 0, &error);
+  zip_source_keep(out);
+  zip_t* z = zip_open_from_source(out, ZIP_TRUNCATE, &error);
+  EXPECT_NE(z, nullptr);
+  for (const auto& [name, content] : entries) {
+    zip_source_t* s = zip_source_buffer(z, content.data(), content.size(), 0);
+    zip_int64_t idx = zip_file_add(z, name.c_str(), s, ZIP_FL_OVERWRITE);
+    EXPECT_GE(idx, 0);
+    zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 9);
+  }
+  EXPECT_EQ(zip_close(z), 0);
+  zip_stat_t st;
+  zip_source_stat(out, &st);
+  std::string bytes(st.size, '\0');
+  zip_source_open(out);
+  zip_source_read(out, bytes.data(), st.size);
+  zip_source_close(out);
+  zip_source_free(out);
+  zip_error_fini(&error);
+  return bytes;
+}
+
+const char* kContentTypes =
+    R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>)";
+const char* kRootRels =
+    R"(<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>)";
+const char* kWorkbookRels =
+    R"(<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>)";
+
+std::string Workbook(bool date1904 = false) {
+  return std::string(
+             R"(<?xml version="1.0"?><x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">)") +
+         (date1904 ? R"(<x:workbookPr date1904="1"/>)" : "") +
+         R"(<x:sheets><x:sheet name="数据" sheetId="1" r:id="rId1"/><x:sheet name="_meta" sheetId="2" state="hidden" r:id="rId2"/></x:sheets></x:workbook>)";
+}
+
+const char* kStyles =
+    R"(<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/><numFmt numFmtId="165" formatCode="#,##0.00&quot;元&quot;;[Red]-#,##0.00"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>)";
+
+const char* kShared =
+    R"(<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>营业收入</t></si><si><r><t>高新</t></r><r><rPr><b/></rPr><t xml:space="preserve">技术 企业</t></r><rPh><t>こう</t></rPh></si><si><t/></si></sst>)";
+
+std::string Sheet1() {
+  return R"(<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)"
+         R"(<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="AB1" t="inlineStr"><is><t>行内</t></is></c></row>)"
+         R"(<row r="3"><c r="A3"><v>123.5</v></c><c r="B3" s="1"><v>45292</v></c><c r="C3" s="2"><v>45292.5</v></c><c r="D3" s="3"><v>-7</v></c><c r="E3" t="b"><v>1</v></c><c r="F3" t="e"><v>#DIV/0!</v></c><c r="G3" t="str"><f>A1</f><v>公式结果</v></c><c r="H3" t="d"><v>2024-03-05T00:00:00</v></c><c r="I3" s="1"/></row>)"
+         R"(<row><c><v>1</v></c><c><v>2</v></c></row>)"
+         R"(</sheetData></worksheet>)";
+}
+
+std::string Sheet2() {
+  return R"(<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>form</t></is></c><c r="B1" t="inlineStr"><is><t>GQ-002</t></is></c></row></sheetData></worksheet>)";
+}
+
+std::vector<std::pair<std::string, std::string>> Parts(const std::string& sheet1 = Sheet1(),
+                                                       bool date1904 = false) {
+  return {{"[Content_Types].xml", kContentTypes},
+          {"_rels/.rels", kRootRels},
+          {"xl/workbook.xml", Workbook(date1904)},
+          {"xl/_rels/workbook.xml.rels", kWorkbookRels},
+          {"xl/styles.xml", kStyles},
+          {"xl/sharedStrings.xml", kShared},
+          {"xl/worksheets/sheet1.xml", sheet1},
+          {"xl/worksheets/sheet2.xml", Sheet2()}};
+}
+
+/// Every cell of every sheet as "sheet!A1" → XlsxCell, or the failure.
+Result<std::map<std::string, XlsxCell>> ReadEverything(const std::string& bytes,
+                                                       const XlsxLimits& limits = {}) {
+  HUOJU_ASSIGN_OR_RETURN(auto reader, XlsxReader::Open(bytes, limits));
+  std::map<std::string, XlsxCell> out;
+  for (const auto& sheet : reader->sheets()) {
+    HUOJU_RETURN_IF_ERROR(reader->ReadSheet(sheet, [&](int64_t row, const auto& cells) {
+      for (const XlsxCell& c : cells) {
+        EXPECT_EQ(c.row, row);
+        out[sheet.name + "!" + CellName(c.row, c.col)] = c;
+      }
+      return Status::Ok();
+    }));
+  }
+  return out;
+}
+
+TEST(XlsxCellRef, ParsesAndNames) {
+  int64_t row = 0;
+  int col = 0;
+  ASSERT_TRUE(ParseCellRef("AB12", &row, &col));
+  EXPECT_EQ(row, 12);
+  EXPECT_EQ(col, 28);
+  ASSERT_TRUE(ParseCellRef("XFD1048576", &row, &col));
+  EXPECT_EQ(col, 16384);
+  for (const char* bad : {"", "A", "12", "a1", "A0", "A1B", "A-1", "AAAAAAAAA1"}) {
+    EXPECT_FALSE(ParseCellRef(bad, &row, &col)) << bad;
+  }
+  EXPECT_EQ(ColumnName(1), "A");
+  EXPECT_EQ(ColumnName(26), "Z");
+  EXPECT_EQ(ColumnName(27), "AA");
+  EXPECT_EQ(ColumnName(16384), "XFD");
+  EXPECT_EQ(CellName(3, 4), "D3");
+}
+
+TEST(XlsxDates, Serial1900And1904) {
+  EXPECT_EQ(SerialToDateText(1), "1900-01-01");
+  EXPECT_EQ(SerialToDateText(59), "1900-02-28");
+  EXPECT_EQ(SerialToDateText(60), "1900-02-29");
+  EXPECT_EQ(SerialToDateText(61), "1900-03-01");
+  EXPECT_EQ(SerialToDateText(45292), "2024-01-01");
+  EXPECT_EQ(SerialToDateText(45292.75), "2024-01-01 18:00:00");
+  EXPECT_EQ(SerialToDateText(0, true), "1904-01-01");
+  EXPECT_EQ(SerialToDateText(43830, true), "2024-01-01");
+}
+
+TEST(XlsxReader, ReadsEveryCellKind) {
+  auto cells = ReadEverything(MakeZip(Parts()));
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  auto& m = cells.value();
+  EXPECT_EQ(m["数据!A1"].text, "营业收入");
+  EXPECT_EQ(m["数据!B1"].text, "高新技术 企业");  // rich runs joined, phonetic run left out
+  EXPECT_EQ(m.count("数据!C1"), 0U);              // the empty string is an empty cell
+  EXPECT_EQ(m["数据!AB1"].text, "行内");
+  EXPECT_EQ(m["数据!A3"].type, XlsxCellType::kNumber);
+  EXPECT_DOUBLE_EQ(m["数据!A3"].number, 123.5);
+  EXPECT_EQ(m["数据!B3"].type, XlsxCellType::kDate);
+  EXPECT_EQ(m["数据!B3"].text, "2024-01-01");
+  EXPECT_EQ(m["数据!C3"].text, "2024-01-01 12:00:00");  // custom date format with quoted 年月日
+  EXPECT_EQ(m["数据!D3"].type, XlsxCellType::kNumber);  // [Red] and quoted 元 are no date
+  EXPECT_DOUBLE_EQ(m["数据!D3"].number, -7);
+  EXPECT_EQ(m["数据!E3"].type, XlsxCellType::kBool);
+  EXPECT_EQ(m["数据!E3"].number, 1);
+  EXPECT_EQ(m["数据!F3"].type, XlsxCellType::kError);
+  EXPECT_EQ(m["数据!F3"].text, "#DIV/0!");
+  EXPECT_EQ(m["数据!G3"].text, "公式结果");
+  EXPECT_EQ(m["数据!H3"].type, XlsxCellType::kDate);
+  EXPECT_EQ(m["数据!H3"].text, "2024-03-05");
+  EXPECT_EQ(m.count("数据!I3"), 0U);  // styled, no value
+  // Rows and cells without references follow the previous ones.
+  EXPECT_DOUBLE_EQ(m["数据!A4"].number, 1);
+  EXPECT_DOUBLE_EQ(m["数据!B4"].number, 2);
+  EXPECT_EQ(m["_meta!B1"].text, "GQ-002");
+}
+
+TEST(XlsxReader, SheetsInOrderWithHiddenFlag) {
+  auto reader = XlsxReader::Open(MakeZip(Parts()));
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_EQ(reader.value()->sheets().size(), 2U);
+  EXPECT_EQ(reader.value()->sheets()[0].name, "数据");
+  EXPECT_FALSE(reader.value()->sheets()[0].hidden);
+  EXPECT_TRUE(reader.value()->sheets()[1].hidden);
+  EXPECT_EQ(reader.value()->sheets()[1].path, "xl/worksheets/sheet2.xml");
+  EXPECT_NE(reader.value()->FindSheet("_meta"), nullptr);
+  EXPECT_EQ(reader.value()->FindSheet("nope"), nullptr);
+}
+
+TEST(XlsxReader, Date1904System) {
+  auto cells = ReadEverything(MakeZip(Parts(Sheet1(), true)));
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  EXPECT_EQ(cells.value()["数据!B3"].text, "2028-01-02");  // 45292 days after 1904-01-01
+}
+
+TEST(XlsxReader, ReadsWhatLibxlsxwriterWrites) {
+  Table t;
+  t.title = "清单";
+  t.columns = {"单位", "收入"};
+  t.numeric_columns = {false, true};
+  t.rows = {{"北京某某科技有限公司", "12.5"}, {"上海", "-3"}};
+  auto xlsx = WriteTableXlsx(t);
+  ASSERT_TRUE(xlsx.ok());
+  auto cells = ReadEverything(xlsx.value());
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  auto& m = cells.value();
+  EXPECT_EQ(m["清单!A1"].text, "清单");
+  EXPECT_EQ(m["清单!A3"].text, "北京某某科技有限公司");
+  EXPECT_DOUBLE_EQ(m["清单!B3"].number, 12.5);
+  EXPECT_DOUBLE_EQ(m["清单!B4"].number, -3);
+}
+
+TEST(XlsxReader, ReadsConstantMemoryInlineStrings) {
+  Table t;
+  t.title = "大清单";
+  t.columns = {"单位", "收入"};
+  t.numeric_columns = {false, true};
+  for (int i = 0; i < 260'000; ++i) {  // above the constant-memory threshold (cells)
+    t.rows.push_back({"单位" + std::to_string(i), std::to_string(i)});
+  }
+  auto xlsx = WriteTableXlsx(t);
+  ASSERT_TRUE(xlsx.ok());
+  auto reader = XlsxReader::Open(xlsx.value());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  int64_t rows = 0;
+  std::string last;
+  ASSERT_TRUE(reader.value()
+                  ->ReadSheet(reader.value()->sheets()[0],
+                              [&](int64_t row, const std::vector<XlsxCell>& cells) {
+                                ++rows;
+                                if (row == 260'002) {
+                                  last = cells[0].text + "=" +
+                                         std::to_string(static_cast<int>(cells[1].number));
+                                }
+                                return Status::Ok();
+                              })
+                  .ok());
+  EXPECT_EQ(rows, 260'002);
+  EXPECT_EQ(last, "单位259999=259999");
+}
+
+TEST(XlsxReader, CallbackStatusStopsReading) {
+  auto reader = XlsxReader::Open(MakeZip(Parts()));
+  ASSERT_TRUE(reader.ok());
+  int calls = 0;
+  Status st = reader.value()->ReadSheet(reader.value()->sheets()[0], [&](int64_t, const auto&) {
+    ++calls;
+    return Status::Invalid("停");
+  });
+  EXPECT_EQ(st.message(), "停");
+  EXPECT_EQ(calls, 1);
+}
+
+// ---------------------------------------------------------------- hostile input
+
+void ExpectRefused(const Result<std::map<std::string, XlsxCell>>& r, const char* words) {
+  ASSERT_FALSE(r.ok()) << "accepted, expected: " << words;
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status().message(), words)) << r.status().message();
+}
+
+TEST(XlsxReaderHostile, NotAnXlsx) {
+  ExpectRefused(ReadEverything(""), "不是 Excel 工作簿");
+  ExpectRefused(ReadEverything("hello world"), "不是 Excel 工作簿");
+  ExpectRefused(ReadEverything(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + "xxxx"),
+                ".xls");
+  ExpectRefused(ReadEverything("PK\x03\x04garbage that is no zip"), "已损坏");
+  ExpectRefused(ReadEverything(MakeZip({{"hello.txt", "hi"}})), "缺少");
+}
+
+TEST(XlsxReaderHostile, ZipBombByRatio) {
+  auto parts = Parts(Sheet1() + std::string(8 * 1024 * 1024, ' '));
+  ExpectRefused(ReadEverything(MakeZip(parts)), "压缩炸弹");
+}
+
+TEST(XlsxReaderHostile, AbsoluteAndEntryLimits) {
+  const std::string bytes = MakeZip(Parts());
+  XlsxLimits small;
+  small.max_total_bytes = 2000;
+  ExpectRefused(ReadEverything(bytes, small), "总大小超过上限");
+  XlsxLimits entry;
+  entry.max_entry_bytes = 500;
+  ExpectRefused(ReadEverything(bytes, entry), "解压后过大");
+  XlsxLimits few;
+  few.max_entries = 5;
+  ExpectRefused(ReadEverything(bytes, few), "内部文件过多");
+  auto many = Parts();
+  for (int i = 0; i < 2001; ++i) {
+    many.emplace_back("junk/" + std::to_string(i), "x");
+  }
+  ExpectRefused(ReadEverything(MakeZip(many)), "内部文件过多");
+}
+
+TEST(XlsxReaderHostile, EntryLargerThanDeclared) {
+  std::string bytes = MakeZip(Parts());
+  // Shrink the declared uncompressed size of sheet1.xml in the local header (offset 22) and
+  // in the central directory (offset 24): the inflater must stop at the declared size.
+  const std::string name = "xl/worksheets/sheet1.xml";
+  for (size_t pos = bytes.find(name); pos != std::string::npos; pos = bytes.find(name, pos + 1)) {
+    if (bytes.compare(pos - 30, 4, "PK\x03\x04") == 0) {
+      bytes[pos - 30 + 22] = 10;
+      bytes[pos - 30 + 23] = 0;
+      bytes[pos - 30 + 24] = 0;
+      bytes[pos - 30 + 25] = 0;
+    } else if (bytes.compare(pos - 46, 4, "PK\x01\x02") == 0) {
+      bytes[pos - 46 + 24] = 10;
+      bytes[pos - 46 + 25] = 0;
+      bytes[pos - 46 + 26] = 0;
+      bytes[pos - 46 + 27] = 0;
+    }
+  }
+  auto r = ReadEverything(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed) << r.status().ToString();
+}
+
+TEST(XlsxReaderHostile, OversizedSheets) {
+  XlsxLimits limits;
+  limits.max_rows = 3;
+  ExpectRefused(ReadEverything(MakeZip(Parts()), limits), "过大：第 4 行超出上限");
+  std::string wide =
+      R"(<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="XFE1"><v>1</v></c></row></sheetData></worksheet>)";
+  ExpectRefused(ReadEverything(MakeZip(Parts(wide))), "超出上限");
+  std::string tall =
+      R"(<?xml version="1.0"?><worksheet><sheetData><row r="1048577"><c><v>1</v></c></row></sheetData></worksheet>)";
+  ExpectRefused(ReadEverything(MakeZip(Parts(tall))), "超出上限");
+}
+
+TEST(XlsxReaderHostile, MalformedXml) {
+  ExpectRefused(ReadEverything(MakeZip(Parts("<worksheet><sheetData><row><c><v>1</v></row>"))),
+                "XML 格式错误");
+  ExpectRefused(ReadEverything(MakeZip(Parts("<worksheet><sheetData>"))), "XML 格式错误");
+  ExpectRefused(ReadEverything(MakeZip(Parts("not xml at all"))), "XML 格式错误");
+  const std::string laughs =
+      R"(<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><worksheet><sheetData><row><c t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>)";
+  ExpectRefused(ReadEverything(MakeZip(Parts(laughs))), "DTD");
+  ExpectRefused(
+      ReadEverything(MakeZip(Parts(
+          R"(<worksheet><sheetData><row><c t="s"><v>99</v></c></row></sheetData></worksheet>)"))),
+      "不存在的共享字符串");
+  ExpectRefused(
+      ReadEverything(MakeZip(Parts(
+          R"(<worksheet><sheetData><row><c><v>12abc</v></c></row></sheetData></worksheet>)"))),
+      "数值“12abc”无效");
+  ExpectRefused(
+      ReadEverything(MakeZip(Parts(
+          R"(<worksheet><sheetData><row><c r="1A"><v>1</v></c></row></sheetData></worksheet>)"))),
+      "单元格引用“1A”无效");
+}
+
+// Random corruption of a valid workbook never crashes and fails only with a validation
+// message (or still reads).
+TEST(XlsxReaderHostile, FuzzedBytesFailCleanly) {
+  const std::string good = MakeZip(Parts());
+  std::mt19937 rng(20240601);
+  int refused = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string bytes = good;
+    if (round % 4 == 0) {
+      bytes.resize(rng() % bytes.size());
+    } else {
+      const int flips = 1 + static_cast<int>(rng() % 8);
+      for (int i = 0; i < flips; ++i) {
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      }
+    }
+    auto r = ReadEverything(bytes);
+    if (!r.ok()) {
+      ++refused;
+      EXPECT_TRUE(r.status().code() == ErrorCode::kValidationFailed ||
+                  r.status().code() == ErrorCode::kInternal)
+          << r.status().ToString();
+      EXPECT_FALSE(r.status().message().empty());
+    }
+  }
+  EXPECT_GT(refused, 100);
+}
+
+}  // namespace
+}  // namespace huoju::io
