@@ -6,8 +6,9 @@
 #include "src/http/account_api.hpp"
 #include "src/http/admin_api.hpp"
 #include "src/http/filing_api.hpp"
-#include "src/http/summary_api.hpp"
 #include "src/http/identity_api.hpp"
+#include "src/http/summary_api.hpp"
+#include "src/http/workbook_api.hpp"
 
 namespace huoju::http {
 namespace {
@@ -147,6 +148,7 @@ Router BuildApiRouter() {
   add(Method::kGet, "/api/v1/org/nodes/:id/path", true, Action::kViewOrg, OrgPath, kFast);
   add(Method::kPost, "/api/v1/org/nodes", true, Action::kCreateOrgNode, OrgCreate, kBlocking);
   AddFilingRoutes(r);
+  AddWorkbookRoutes(r);
   AddSummaryRoutes(r);
   AddAccountRoutes(r);
   AddIdentityRoutes(r);

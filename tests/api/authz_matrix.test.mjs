@@ -51,6 +51,9 @@ const ROUTE_KINDS = {
   'GET /api/v1/progress': 'review-read',
   'GET /api/v1/progress/non-filers': 'review-read',
   'GET /api/v1/review/materials/:kind': 'review-read',
+  // Excel workbooks (see checkWorkbookRoute).
+  'GET /api/v1/workbooks/template': 'workbook',
+  'POST /api/v1/workbooks/import': 'workbook',
   'GET /api/v1/summaries': 'review-read',
   'GET /api/v1/summaries/units': 'review-read',
   'GET /api/v1/summaries/yoy': 'review-read',
@@ -185,6 +188,8 @@ for (const user of DEMO_ACCOUNTS) {
       const [method, rawPath] = key.split(' ');
       if (FILING_KINDS.has(kind)) {
         await checkFilingRoute(user, s, method, rawPath, kind);
+      } else if (kind === 'workbook') {
+        await checkWorkbookRoute(user, s, method, rawPath);
       } else if (ACCOUNT_KINDS.has(kind)) {
         await checkAccountRoute(user, s, method, rawPath, kind);
       } else if (kind === 'self') {
@@ -354,6 +359,32 @@ async function checkFilingRoute(user, s, method, rawPath, kind) {
     }
     default:
       throw new Error(kind);
+  }
+}
+
+// ---- Excel workbooks: a unit's template for the unit itself and reviewers in scope, batch ----
+// templates of a scope and imports for reviewers only.
+async function checkWorkbookRoute(user, s, method, rawPath) {
+  const isReviewer = REVIEWERS.includes(user) || user === 'center';
+  const what = (r, m) => `${user} ${method} ${rawPath} ${m}: ${r.status} ${String(JSON.stringify(r.body)).slice(0, 300)}`;
+  if (method === 'POST') {
+    const r = await call(server.url, rawPath, { method, session: s, body: 'not a workbook',
+      headers: { 'content-type': 'application/octet-stream' } });
+    if (isReviewer) assert.equal(r.status, 422, what(r, 'junk upload')); else assert.equal(r.status, 403, what(r, 'only reviewers'));
+    return;
+  }
+  const q = 'form=GQ-002&period=2024';
+  const unit = await call(server.url, `${rawPath}?${q}&layout=unit&unit=${sessions.unit_demo.user.scope.id}`, { session: s });
+  if (user === 'unit_demo' || (isReviewer && SEES_DEMO.has(user))) assert.equal(unit.status, 200, what(unit, 'unit template in scope'));
+  else if (isReviewer) assert.equal(unit.status, 404, what(unit, 'unit template outside scope'));
+  else assert.equal(unit.status, 403, what(unit, 'no survey role'));
+  const batch = await call(server.url, `${rawPath}?${q}&layout=batch`, { session: s });
+  if (isReviewer) assert.equal(batch.status, 200, what(batch, 'batch of the own scope'));
+  else assert.equal(batch.status, 403, what(batch, 'only reviewers'));
+  const { outside } = targetsFor(user);
+  if (isReviewer && outside !== null) {
+    const no = await call(server.url, `${rawPath}?${q}&layout=batch&node=${outside}`, { session: s });
+    assert.equal(no.status, 404, what(no, 'batch outside scope'));
   }
 }
 

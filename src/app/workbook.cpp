@@ -1,0 +1,260 @@
+// src/app/workbook.cpp
+//
+// The workbook use cases: a template with the units' current data, and the import of a filled
+// one through Filings::Import — first as a dry run that audits every unit, so that nothing is
+// written unless the whole workbook is clean (or the caller asked for the clean units only).
+
+#include "huoju/app/workbook.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "huoju/identity/principal.hpp"
+
+namespace huoju::app {
+
+using identity::Action;
+using identity::Authorize;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxBatchUnits = 20'000;
+constexpr size_t kMaxProblemsReported = 5'000;
+
+std::pair<std::string, std::string> PathRange(const std::string& path) {
+  std::string upper = path;
+  if (!upper.empty()) {
+    upper.back() = static_cast<char>(upper.back() + 1);
+  }
+  return {path, upper};
+}
+
+}  // namespace
+
+Workbooks::Workbooks(store::Database& db, const org::Directory& directory,
+                     const CatalogRegistry& catalogs, Filings& filings)
+    : db_(db), directory_(directory), catalogs_(catalogs), filings_(filings) {}
+
+Result<Filings::File> Workbooks::Template(const identity::Principal& who,
+                                          const std::string& form_code, const std::string& period,
+                                          WorkbookLayout layout, int64_t unit_id, int64_t node_id,
+                                          bool prefill) {
+  if (form_code.empty() || form_code.size() > 32) {
+    return Status::InvalidField("form", "请选择报表（表号）");
+  }
+  if (period.empty() || period.size() > 16) {
+    return Status::InvalidField("period", "请选择报告期");
+  }
+  org::OrgNode target = who.scope;
+  const int64_t id = layout == WorkbookLayout::kUnit ? unit_id : node_id;
+  if (id != 0) {
+    auto node = directory_.Get(id);
+    if (!node) {
+      return Status::NotFound("机构不存在");
+    }
+    target = *node;
+  }
+  HUOJU_RETURN_IF_ERROR(Authorize(
+      who, layout == WorkbookLayout::kUnit ? Action::kViewFiling : Action::kReviewFiling, &target));
+  if (layout == WorkbookLayout::kUnit && target.kind != org::NodeKind::kUnit) {
+    return Status::InvalidField("unit", "单位模板须指定一个填报单位");
+  }
+  int catalog_year = 0;
+  int64_t catalog_version = 0;
+  std::vector<WorkbookUnit> units;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(
+        auto p, s.Query("SELECT catalog_year, catalog_version_id FROM survey_period WHERE "
+                        "form_code = ? AND period_key = ?",
+                        {form_code, period}));
+    if (p.empty()) {
+      return Status::InvalidField("period", fmt::format("报告期 {} {} 未开启", form_code, period));
+    }
+    catalog_year = static_cast<int>(p.Int(0, 0));
+    catalog_version = p.Int(0, 1);
+    const auto [lo, hi] = PathRange(target.path);
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("SELECT o.uscc, o.name, f.values_json FROM filing f JOIN org_node o ON o.id = "
+                "f.unit_id WHERE f.form_code = ? AND f.period_key = ? AND f.unit_path >= ? AND "
+                "f.unit_path < ? ORDER BY f.unit_path LIMIT " +
+                    std::to_string(kMaxBatchUnits + 1),
+                {form_code, period, lo, hi}));
+    if (rows.size() > kMaxBatchUnits) {
+      return Status::InvalidField(
+          "node",
+          fmt::format("范围内的单位超过 {} 家，请选择更小的范围（地区或园区）", kMaxBatchUnits));
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      WorkbookUnit u{rows.Text(i, 0), rows.Text(i, 1), json::object()};
+      if (prefill && !rows.IsNull(i, 2)) {
+        json v = json::parse(rows.Text(i, 2), nullptr, false);
+        if (v.is_object()) {
+          u.values = std::move(v);
+        }
+      }
+      units.push_back(std::move(u));
+    }
+    return Status::Ok();
+  }));
+  if (layout == WorkbookLayout::kUnit && units.size() != 1) {
+    return Status::NotFound(
+        fmt::format("该单位没有报表 {} 报告期 {} 的填报任务", form_code, period));
+  }
+  const CatalogYear* cy = catalogs_.Year(catalog_year);
+  const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(form_code);
+  if (form == nullptr) {
+    return Status::Unavailable("报表目录未加载");
+  }
+  TemplateSpec spec{&cy->catalog(), form, period, catalog_version, layout, std::move(units)};
+  HUOJU_ASSIGN_OR_RETURN(std::string bytes, WriteTemplate(spec));
+  return Filings::File{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       fmt::format("{}_{}_{}.xlsx", form_code, period,
+                                   layout == WorkbookLayout::kUnit ? "填报模板" : "批量填报模板"),
+                       std::move(bytes)};
+}
+
+Result<json> Workbooks::Import(const identity::Principal& who, std::string_view bytes,
+                               const WorkbookImportOptions& options,
+                               const identity::RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_));
+
+  // The audit as a dry run of the bulk import, over every unit — also those with bad cells
+  // (left blank), so that the user sees rule errors together with the cell problems. Failures
+  // that involve a bad cell are left out: they would only repeat it.
+  std::vector<ImportRow> candidates;
+  std::vector<size_t> unit_of;
+  std::set<std::pair<std::string, std::string>> bad_cells;  // (uscc, field)
+  for (const auto& p : wb.problems) {
+    bad_cells.emplace(p.uscc, p.field);
+  }
+  for (size_t u = 0; u < wb.units.size(); ++u) {
+    candidates.push_back(wb.units[u]);
+    unit_of.push_back(u);
+  }
+  ImportOptions io{wb.form_code, wb.period, options.submit, true};
+  auto locate = [&](size_t u, const std::string& cell) -> std::optional<CellOrigin> {
+    if (auto it = wb.cells[u].find(cell); it != wb.cells[u].end()) {
+      return it->second;
+    }
+    if (auto it = wb.layout_cells.find(cell); it != wb.layout_cells.end()) {
+      CellOrigin o = it->second;
+      if (o.row == 0) {
+        o.row = wb.unit_origin[u].row;
+      }
+      return o;
+    }
+    // A row-table cell that was left blank: its table's sheet, at least.
+    return std::nullopt;
+  };
+  auto report = [&](const json& result) {
+    for (const auto& rej : result["rejections"]) {
+      const auto index = rej["row"].get<size_t>() - 1;
+      if (index >= unit_of.size()) {
+        continue;
+      }
+      const size_t u = unit_of[index];
+      wb.unit_bad[u] = true;
+      const CellOrigin& at = wb.unit_origin[u];
+      const std::string uscc = wb.units[u].uscc;
+      if (!rej.contains("failures")) {
+        wb.problems.push_back({at.sheet, at.row, at.col, "uscc", uscc, rej["message"]});
+        continue;
+      }
+      auto touches_bad_cell = [&](const json& f) {
+        for (const auto& c : f["cells"]) {
+          if (bad_cells.count({uscc, c.get<std::string>()}) != 0) {
+            return true;
+          }
+        }
+        return false;
+      };
+      bool any_error = false;
+      for (const auto& f : rej["failures"]) {
+        any_error = any_error || f.value("severity", "") == "error";
+      }
+      for (const auto& f : rej["failures"]) {
+        const bool error = f.value("severity", "") == "error";
+        if (any_error != error || touches_bad_cell(f)) {
+          continue;  // report the errors; warnings only when they alone block the submission
+        }
+        std::optional<CellOrigin> where;
+        std::string field;
+        for (const auto& c : f["cells"]) {
+          field = c.get<std::string>();
+          if ((where = locate(u, field))) {
+            break;
+          }
+        }
+        const CellOrigin o = where.value_or(CellOrigin{at.sheet, at.row, 0});
+        const std::string message =
+            error ? fmt::format("审核错误 {}：{}", f.value("rule_id", ""), f.value("message", ""))
+                  : fmt::format("核实性审核 {}：{}（提交前须说明，可先不提交导入为草稿）",
+                                f.value("rule_id", ""), f.value("message", ""));
+        wb.problems.push_back({o.sheet, o.row, o.col, field, uscc, message});
+      }
+    }
+    if (result.value("rejected", 0) > static_cast<int64_t>(result["rejections"].size())) {
+      wb.problems.push_back({"", 0, 0, "", "",
+                             fmt::format("另有 {} 家单位未通过审核，未逐一列出",
+                                         result.value("rejected", 0) -
+                                             static_cast<int64_t>(result["rejections"].size()))});
+    }
+  };
+  if (!candidates.empty()) {
+    HUOJU_ASSIGN_OR_RETURN(json dry, filings_.Import(who, io, candidates, origin));
+    report(dry);
+  }
+  auto problems_json = [&]() {
+    json out = json::array();
+    for (const auto& p : wb.problems) {
+      if (out.size() >= kMaxProblemsReported) {
+        break;
+      }
+      out.push_back(p.ToJson());
+    }
+    return out;
+  };
+  if (!wb.problems.empty() && !options.clean_only) {
+    return Status(
+        ErrorCode::kValidationFailed,
+        fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
+                    wb.problems.size()),
+        json{{"problems", problems_json()}, {"form", wb.form_code}, {"period", wb.period}});
+  }
+  std::vector<ImportRow> clean;
+  std::vector<size_t> clean_unit;
+  for (size_t u = 0; u < wb.units.size(); ++u) {
+    if (!wb.unit_bad[u]) {
+      clean.push_back(std::move(wb.units[u]));
+      clean_unit.push_back(u);
+    }
+  }
+  int64_t saved = 0;
+  int64_t submitted = 0;
+  if (!clean.empty()) {
+    io.dry_run = false;
+    HUOJU_ASSIGN_OR_RETURN(json done, filings_.Import(who, io, clean, origin));
+    unit_of = clean_unit;  // rejections now index the clean rows
+    report(done);          // changed since the dry run: reported like the others
+    saved = done.value("saved", 0);
+    submitted = done.value("submitted", 0);
+  }
+  int64_t bad = 0;
+  for (bool b : wb.unit_bad) {
+    bad += b ? 1 : 0;
+  }
+  return json{{"form", wb.form_code},
+              {"period", wb.period},
+              {"layout", WorkbookLayoutName(wb.layout)},
+              {"units", wb.units.size()},
+              {"saved", saved},
+              {"submitted", submitted},
+              {"rejected", bad},
+              {"problems", problems_json()}};
+}
+
+}  // namespace huoju::app

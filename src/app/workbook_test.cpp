@@ -1,0 +1,305 @@
+// Excel templates and their import on a real store and the real 2024 catalog: templates read
+// back to the values they were filled with, problems of every kind located by sheet, row and
+// column with nothing written, and the clean-units-only mode.
+#include "huoju/app/workbook.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+#include <zip.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "huoju/app/application.hpp"
+#include "huoju/app/demo_data.hpp"
+#include "huoju/rules/engine.hpp"
+
+namespace huoju::app {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path RepoRoot() {
+  std::error_code ec;
+  for (const fs::path& start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec),
+                                fs::absolute(fs::path(__FILE__), ec)}) {
+    for (fs::path p = start; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+      if (fs::exists(p / "catalog/2024/catalog.yaml")) {
+        return p;
+      }
+    }
+  }
+  return fs::current_path(ec);
+}
+
+std::string ZipEntry(const std::string& bytes, const char* name) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* archive = zip_open_from_source(source, ZIP_RDONLY, &error);
+  std::string out;
+  if (archive == nullptr) {
+    zip_source_free(source);
+    return out;
+  }
+  zip_stat_t st;
+  if (zip_stat(archive, name, 0, &st) == 0) {
+    zip_file_t* file = zip_fopen(archive, name, 0);
+    out.resize(st.size);
+    zip_fread(file, out.data(), st.size);
+    zip_fclose(file);
+  }
+  zip_close(archive);
+  return out;
+}
+
+// A hand-made "filled batch template": what a user's spreadsheet program would save.
+struct FakeCell {
+  int row, col;  // 0-based
+  json value;    // number or string
+};
+std::string FilledBatch(int64_t catalog_version, const std::vector<std::string>& codes,
+                        const std::vector<FakeCell>& cells) {
+  const fs::path path = fs::temp_directory_path() / ("huoju-wbtest-" + std::to_string(getpid()));
+  lxw_workbook* wb = workbook_new(path.c_str());
+  lxw_worksheet* main = workbook_add_worksheet(wb, "批量填报");
+  worksheet_write_string(main, 2, 0, "uscc", nullptr);
+  worksheet_write_string(main, 2, 1, "name", nullptr);
+  for (size_t i = 0; i < codes.size(); ++i) {
+    worksheet_write_string(main, 2, static_cast<lxw_col_t>(i + 2), codes[i].c_str(), nullptr);
+  }
+  for (const auto& c : cells) {
+    if (c.value.is_number()) {
+      worksheet_write_number(main, c.row, c.col, c.value.get<double>(), nullptr);
+    } else {
+      worksheet_write_string(main, c.row, c.col, c.value.get<std::string>().c_str(), nullptr);
+    }
+  }
+  lxw_worksheet* meta = workbook_add_worksheet(wb, "_huoju");
+  const std::vector<std::pair<std::string, std::string>> kv = {
+      {"huoju_template", "1"},
+      {"form", "GQ-002"},
+      {"period", "2024"},
+      {"catalog_year", "2024"},
+      {"catalog_version", std::to_string(catalog_version)},
+      {"layout", "batch"}};
+  lxw_row_t r = 0;
+  for (const auto& [k, v] : kv) {
+    worksheet_write_string(meta, r, 0, k.c_str(), nullptr);
+    worksheet_write_string(meta, r++, 1, v.c_str(), nullptr);
+  }
+  worksheet_write_string(meta, r, 0, "sheet", nullptr);
+  worksheet_write_string(meta, r, 1, "批量填报", nullptr);
+  worksheet_write_string(meta, r, 2, "main", nullptr);
+  EXPECT_EQ(workbook_close(wb), LXW_NO_ERROR);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove(path);
+  return bytes;
+}
+
+class WorkbookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("huoju-workbook-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    config_.data_dir = dir_.string();
+    config_.catalog_dir = (RepoRoot() / "catalog").string();
+    config_.password_cost = "fast";
+    clock_.Set((static_cast<int64_t>(rules::DaysFromCivil(2025, 2, 10)) * 86400 + 4 * 3600) * 1000);
+    {
+      auto app = Application::Open(config_, clock_);
+      ASSERT_TRUE(app.ok()) << app.status().ToString();
+      DemoOptions demo;
+      demo.units = 40;
+      ASSERT_TRUE(GenerateDemoData((*app)->db(), (*app)->hasher(), clock_, demo).ok());
+    }
+    auto app = Application::Open(config_, clock_);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    app_ = std::move(*app);
+    for (const char* name : {"unit_demo", "sz_zone_reviewer", "gd_reviewer", "admin", "center"}) {
+      auto login = app_->sessions().Login(name, "Huoju@2024", {});
+      ASSERT_TRUE(login.ok()) << name << ": " << login.status().ToString();
+      who_[name] = login->principal;
+    }
+    OpenPeriodRequest req{"GQ-002", "2024", std::nullopt, std::nullopt, std::nullopt};
+    auto opened = app_->filings().OpenPeriod(who_["center"], req, {});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    auto tasks = app_->filings().MyTasks(who_["unit_demo"]);
+    ASSERT_TRUE(tasks.ok());
+    for (const auto& t : (*tasks)["items"]) {
+      if (t["form_code"] == "GQ-002") {
+        filing_ = t["id"];
+      }
+    }
+    ASSERT_GT(filing_, 0);
+    workbooks_ = std::make_unique<Workbooks>(app_->db(), app_->directory(), app_->catalogs(),
+                                             app_->filings());
+  }
+
+  void TearDown() override {
+    workbooks_.reset();
+    app_.reset();
+    fs::remove_all(dir_);
+  }
+
+  json Filing(int64_t id) {
+    auto r = app_->filings().Get(who_["center"], id);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : json();
+  }
+  int64_t Version() { return app_->catalogs().Year(2024)->version_id; }
+
+  fs::path dir_;
+  Config config_;
+  ManualClock clock_{0};
+  std::unique_ptr<Application> app_;
+  std::map<std::string, identity::Principal> who_;
+  int64_t filing_ = 0;
+  std::unique_ptr<Workbooks> workbooks_;
+};
+
+TEST_F(WorkbookTest, UnitTemplateHasValidationProtectionAndReadsBackItsValues) {
+  SaveRequest save;
+  save.values = {{"qc05_0", 1234.5}, {"qc55", 1000}, {"qc24", 20}};
+  auto saved = app_->filings().Save(who_["unit_demo"], filing_, save, {});
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+
+  auto file =
+      workbooks_->Template(who_["unit_demo"], "GQ-002", "2024", WorkbookLayout::kUnit, 0, 0, true);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->file_name, "GQ-002_2024_填报模板.xlsx");
+  const std::string workbook = ZipEntry(file->bytes, "xl/workbook.xml");
+  EXPECT_NE(workbook.find("name=\"_huoju\" sheetId=\"3\" state=\"hidden\""), std::string::npos)
+      << workbook;
+  EXPECT_NE(workbook.find("name=\"_codes\" sheetId=\"2\" state=\"hidden\""), std::string::npos);
+  const std::string sheet = ZipEntry(file->bytes, "xl/worksheets/sheet1.xml");  // 填报
+  EXPECT_NE(sheet.find("<sheetProtection"), std::string::npos);
+  EXPECT_NE(sheet.find("<dataValidations"), std::string::npos);
+  EXPECT_NE(sheet.find("type=\"decimal\""), std::string::npos);
+  EXPECT_NE(sheet.find("type=\"list\""), std::string::npos);
+  EXPECT_NE(sheet.find("'_codes'!$"), std::string::npos);
+  const std::string styles = ZipEntry(file->bytes, "xl/styles.xml");
+  EXPECT_NE(styles.find("locked=\"0\""), std::string::npos);  // unlocked input cells
+
+  auto parsed = ReadWorkbook(file->bytes, app_->catalogs());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->problems.empty()) << parsed->problems[0].message;
+  ASSERT_EQ(parsed->units.size(), 1U);
+  EXPECT_EQ(parsed->layout, WorkbookLayout::kUnit);
+  EXPECT_EQ(parsed->units[0].uscc, Filing(filing_)["unit"]["uscc"]);
+  EXPECT_EQ(parsed->units[0].values, json({{"qc05_0", 1234.5}, {"qc55", 1000}, {"qc24", 20}}));
+  EXPECT_EQ(parsed->cells[0]["qc05_0"].sheet, "填报");
+  EXPECT_EQ(parsed->cells[0]["qc05_0"].col, 4);
+}
+
+TEST_F(WorkbookTest, TemplateAuthorization) {
+  // A unit gets its own template, not a batch; a reviewer gets both for units in scope; the
+  // administrator has no survey role.
+  EXPECT_TRUE(
+      workbooks_->Template(who_["unit_demo"], "GQ-002", "2024", WorkbookLayout::kBatch, 0, 0, false)
+          .status()
+          .code() == ErrorCode::kForbidden);
+  auto batch = workbooks_->Template(who_["sz_zone_reviewer"], "GQ-002", "2024",
+                                    WorkbookLayout::kBatch, 0, 0, true);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  auto parsed = ReadWorkbook(batch->bytes, app_->catalogs());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_GT(parsed->units.size(), 0U);
+  EXPECT_EQ(
+      workbooks_->Template(who_["admin"], "GQ-002", "2024", WorkbookLayout::kUnit, 0, 0, false)
+          .status()
+          .code(),
+      ErrorCode::kForbidden);
+  auto bad_period = workbooks_->Template(who_["gd_reviewer"], "GQ-002", "2031",
+                                         WorkbookLayout::kBatch, 0, 0, false);
+  EXPECT_EQ(bad_period.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(bad_period.status().details()["field"], "period");
+}
+
+TEST_F(WorkbookTest, EveryProblemIsLocatedAndNothingIsWritten) {
+  const json before = Filing(filing_);
+  const std::string uscc = before["unit"]["uscc"];
+  // Row 4: a wrong type (C), a number with too many decimals (E), an unknown code (G);
+  // row 5: the same unit again; row 6: an unknown unit; row 7: a rule error (qc55 > qc05_0).
+  auto tasks = app_->filings().Queue(who_["center"], {"GQ-002", "2024", "all", "", 0, 5});
+  ASSERT_TRUE(tasks.ok());
+  std::string other_uscc;
+  for (const auto& item : (*tasks)["items"]) {
+    if (item["unit"]["uscc"] != uscc) {
+      other_uscc = item["unit"]["uscc"];
+      break;
+    }
+  }
+  ASSERT_FALSE(other_uscc.empty());
+  const std::vector<std::string> codes = {"qc05_0", "qc24", "qc49", "qc55", "qc226_1"};
+  std::string bytes = FilledBatch(Version(), codes,
+                                  {{3, 0, uscc},
+                                   {3, 2, "一千"},
+                                   {3, 3, 12.5},
+                                   {3, 4, 1.234},
+                                   {3, 6, "9 无"},
+                                   {4, 0, uscc},
+                                   {5, 0, "91110000XXXXXXXXXX"},
+                                   {5, 2, 10},
+                                   {6, 0, other_uscc},
+                                   {6, 2, 100},
+                                   {6, 3, 50},
+                                   {6, 5, 200}});
+  auto r = workbooks_->Import(who_["center"], bytes, {}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+  const json problems = r.status().details()["problems"];
+  std::map<std::string, std::string> by_cell;
+  for (const auto& p : problems) {
+    EXPECT_EQ(p["sheet"], "批量填报") << p.dump();
+    by_cell[p["cell"].get<std::string>() + (p["cell"] == "" ? "row" + p["row"].dump() : "")] =
+        p["message"];
+  }
+  EXPECT_NE(by_cell["C4"].find("应为数值，而不是“一千”"), std::string::npos) << problems.dump(1);
+  EXPECT_NE(by_cell["E4"].find("最多 1 位小数"), std::string::npos) << problems.dump(1);
+  EXPECT_NE(by_cell["G4"].find("代码“9”不在代码表"), std::string::npos) << problems.dump(1);
+  EXPECT_NE(by_cell["A5"].find("重复"), std::string::npos) << problems.dump(1);
+  EXPECT_NE(by_cell["A6"].find("没有该统一社会信用代码的填报任务"), std::string::npos)
+      << problems.dump(1);
+  EXPECT_NE(by_cell["C7"].find("GQ002-R01"), std::string::npos) << problems.dump(1);
+  // Nothing written.
+  EXPECT_EQ(Filing(filing_)["version"], before["version"]);
+
+  // Clean units only: the unit of row 7 gets corrected, only it is written.
+  bytes = FilledBatch(
+      Version(), codes,
+      {{3, 0, uscc}, {3, 2, "一千"}, {6, 0, other_uscc}, {6, 2, 300}, {6, 3, 50}, {6, 5, 200}});
+  WorkbookImportOptions clean;
+  clean.clean_only = true;
+  auto partial = workbooks_->Import(who_["center"], bytes, clean, {});
+  ASSERT_TRUE(partial.ok()) << partial.status().ToString();
+  EXPECT_EQ((*partial)["saved"], 1);
+  EXPECT_EQ((*partial)["rejected"], 1);
+  ASSERT_FALSE((*partial)["problems"].empty());
+  for (const auto& p : (*partial)["problems"]) {
+    EXPECT_EQ(p["row"], 4) << p.dump();  // only the unit with the bad cell
+    EXPECT_EQ(p["uscc"], uscc) << p.dump();
+  }
+  EXPECT_EQ(Filing(filing_)["version"], before["version"]);
+}
+
+TEST_F(WorkbookTest, NotATemplateOrStale) {
+  auto junk = workbooks_->Import(who_["center"], "not a workbook", {}, {});
+  EXPECT_EQ(junk.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_NE(junk.status().message().find("不是 Excel"), std::string::npos);
+  auto stale =
+      workbooks_->Import(who_["center"], FilledBatch(Version() + 7, {"qc05_0"}, {}), {}, {});
+  EXPECT_NE(stale.status().message().find("模板已过期"), std::string::npos)
+      << stale.status().ToString();
+  auto unit = workbooks_->Import(who_["unit_demo"], FilledBatch(Version(), {"qc05_0"}, {}), {}, {});
+  EXPECT_EQ(unit.status().code(), ErrorCode::kForbidden);
+}
+
+}  // namespace
+}  // namespace huoju::app
