@@ -7,6 +7,7 @@
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
 #include "huoju/filing/period.hpp"
+#include "huoju/identity/modules.hpp"
 
 namespace huoju::app {
 
@@ -110,6 +111,7 @@ Result<DemoSurveySummary> GenerateDemoSurvey(Application& app, int year, int64_t
     filler.role = identity::Role::kFiller;
     filler.scope = *unit;
     filler.display_name = unit->name;
+    filler.modules = identity::ModulesForRole(filler.role);
     int64_t filing_id = 0;
     HUOJU_RETURN_IF_ERROR(app.db().Read([&](store::Session& s) -> Status {
       HUOJU_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, state FROM filing WHERE unit_id = ? "

@@ -154,7 +154,10 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
 
   const int64_t now = clock_.NowMillis();
   const bool known = acct.id != 0;
-  const bool password_ok = hasher_.Verify(known ? acct.hash : dummy_hash_, password) && known;
+  // A full hash queue answers 429 before anything is counted: not a failed attempt.
+  HUOJU_ASSIGN_OR_RETURN(bool verified,
+                         hasher_.VerifyOrBusy(known ? acct.hash : dummy_hash_, password));
+  const bool password_ok = verified && known;
   const bool locked = known && acct.locked_until > now;
 
   if (!password_ok || locked || acct.status != "active") {

@@ -14,15 +14,27 @@ PasswordCost PasswordCost::Fast() {
   return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
 }
 
-// Holds one of the concurrency slots for its lifetime.
+// Holds one of the concurrency slots for its lifetime. With `bounded`, gives up at once
+// (acquired() false) when the wait queue is full.
 class PasswordHasher::Slot {
  public:
-  explicit Slot(PasswordHasher& h) : h_(h) {
+  explicit Slot(PasswordHasher& h, bool bounded = false) : h_(h) {
     std::unique_lock<std::mutex> lock(h_.mu_);
-    h_.cv_.wait(lock, [this] { return h_.running_ < h_.max_concurrent_; });
+    if (h_.running_ >= h_.max_concurrent_) {
+      if (bounded && h_.waiting_ >= h_.max_waiting_) {
+        return;
+      }
+      ++h_.waiting_;
+      h_.cv_.wait(lock, [this] { return h_.running_ < h_.max_concurrent_; });
+      --h_.waiting_;
+    }
     ++h_.running_;
+    acquired_ = true;
   }
   ~Slot() {
+    if (!acquired_) {
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(h_.mu_);
       --h_.running_;
@@ -31,13 +43,17 @@ class PasswordHasher::Slot {
   }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
+  bool acquired() const { return acquired_; }
 
  private:
   PasswordHasher& h_;
+  bool acquired_ = false;
 };
 
-PasswordHasher::PasswordHasher(PasswordCost cost, int max_concurrent)
-    : cost_(cost), max_concurrent_(max_concurrent < 1 ? 1 : max_concurrent) {}
+PasswordHasher::PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting)
+    : cost_(cost),
+      max_concurrent_(max_concurrent < 1 ? 1 : max_concurrent),
+      max_waiting_(max_waiting < 0 ? 2 * max_concurrent_ : max_waiting) {}
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) {
   Slot slot(*this);
@@ -54,6 +70,18 @@ bool PasswordHasher::Verify(std::string_view encoded, std::string_view password)
     return false;
   }
   Slot slot(*this);
+  std::string copy(encoded);  // must be NUL-terminated
+  return crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
+}
+
+Result<bool> PasswordHasher::VerifyOrBusy(std::string_view encoded, std::string_view password) {
+  if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) {
+    return false;
+  }
+  Slot slot(*this, /*bounded=*/true);
+  if (!slot.acquired()) {
+    return Status(ErrorCode::kRateLimited, "当前登录人数较多，请稍后几秒再试");
+  }
   std::string copy(encoded);  // must be NUL-terminated
   return crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
 }

@@ -1,8 +1,10 @@
 // huoju/identity/password.hpp
 //
 // Password hashing with argon2id (libsodium crypto_pwhash_str). Each hash costs tens of MiB
-// of memory, so at most `max_concurrent` run at once; callers beyond that wait. Call from
-// worker threads only. Thread-safe.
+// of memory, so at most `max_concurrent` run at once; callers beyond that wait. A login
+// storm must not park every worker thread on that wait (reads would queue behind it), so
+// logins use VerifyOrBusy, which waits only while fewer than `max_waiting` callers already
+// do. Call from worker threads only. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -25,12 +27,16 @@ struct PasswordCost {
 
 class PasswordHasher {
  public:
-  PasswordHasher(PasswordCost cost, int max_concurrent);
+  /// `max_waiting` < 0: twice `max_concurrent`.
+  PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting = -1);
 
   /// An encoded `$argon2id$…` string, or Internal when memory cannot be had.
   Result<std::string> Hash(std::string_view password);
   /// True when `password` matches `encoded`. A malformed `encoded` never matches.
   bool Verify(std::string_view encoded, std::string_view password);
+  /// As Verify, but Status kRateLimited at once, without hashing, when `max_waiting` callers
+  /// already wait for a slot.
+  Result<bool> VerifyOrBusy(std::string_view encoded, std::string_view password);
   /// True when `encoded` was made with other parameters than the current ones.
   bool NeedsRehash(std::string_view encoded) const;
 
@@ -38,7 +44,9 @@ class PasswordHasher {
   class Slot;
   PasswordCost cost_;
   int max_concurrent_;
+  int max_waiting_;
   int running_ = 0;
+  int waiting_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
 };
