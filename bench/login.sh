@@ -103,8 +103,12 @@ done
 R_AFTER=$(run_wrk read_after 64 1 "${READ[@]}")
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
-BASE_P99=$(ms "$(field "$R_BASE" 5)")
-BASE_RPS=$(field "$R_BASE" 3)
+# The peer: the better of the two no-storm runs (before and after), so one noisy baseline on this
+# shared machine can neither hide nor invent a slowdown.
+P99_BEFORE=$(ms "$(field "$R_BASE" 5)")
+P99_AFTER=$(ms "$(field "$R_AFTER" 5)")
+BASE_P99=$(awk -v a="$P99_BEFORE" -v b="$P99_AFTER" 'BEGIN{print (a<b)?a:b}')
+BASE_RPS=$(awk -v a="$(field "$R_BASE" 3)" -v b="$(field "$R_AFTER" 3)" 'BEGIN{print (a>b)?a:b}')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 read_row() {  # label, result
   local p99
@@ -137,7 +141,8 @@ mkdir -p bench/results
   done
   echo
   echo "**A read during a login storm** — 64 clients reading random org nodes of 广东省 ($GD_NODES nodes in"
-  echo "scope) as 广东省审核员; the peer is the same read without a storm, first run of this table:"
+  echo "scope) as 广东省审核员; the peer is the same read without a storm (before and after the storms; the"
+  echo "ratios divide by the better of the two):"
   echo
   echo "| reads | req/s | req/s ÷ no storm | p50 | p99 | p99 ÷ no storm | non-2xx |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
