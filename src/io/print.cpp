@@ -202,7 +202,9 @@ class FormPrinter {
         [this](int page) { PageFooter(page); });
     HeaderBlock(flow);
     for (const catalog::Section& section : form_.sections) {
-      SectionTable(flow, section);
+      if (Shown(section)) {
+        SectionTable(flow, section);
+      }
     }
     for (const catalog::RowTable& table : form_.row_tables) {
       RowTableBlock(flow, table);
@@ -215,6 +217,22 @@ class FormPrinter {
 
  private:
   std::string Title() const { return form_.code + " " + form_.title; }
+
+  // A section shown only under a condition (visible_when) is printed when it holds a value:
+  // the filling page hides it otherwise, so an empty one was not shown to the unit.
+  bool Shown(const catalog::Section& section) const {
+    if (section.visible_when.empty()) {
+      return true;
+    }
+    for (const std::string& code : section.indicators) {
+      const json* v = Value(code);
+      if (v != nullptr && !v->is_null() &&
+          !(v->is_string() && v->get_ref<const std::string&>().empty())) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   double PageHeader(int page) {
     cairo_t* cr = canvas_->cr();
@@ -608,7 +626,12 @@ Result<std::string> RenderFilingPdf(const catalog::Catalog& catalog, const catal
   try {
     HUOJU_ASSIGN_OR_RETURN(internal::QrMatrix qr, internal::EncodeQr(header.qr_payload));
     FormPrinter printer(catalog, form, values, header, qr);
-    return RenderTwice(printer, false, form.code + " " + form.title);
+    // Row tables of more than eight columns are cramped in portrait (GQ-004's projects).
+    bool wide = false;
+    for (const catalog::RowTable& table : form.row_tables) {
+      wide = wide || table.columns.size() > 8;
+    }
+    return RenderTwice(printer, wide, form.code + " " + form.title);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("生成 PDF 失败：") + e.what());
   }

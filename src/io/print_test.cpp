@@ -197,6 +197,7 @@ TEST(PrintRowTablePdf, RowTableHasColumnHeadersCodesAndRows) {
   Result<std::string> pdf = RenderFilingPdf(Catalog2024(), *form, {{"projects", projects}}, header);
   ASSERT_TRUE(pdf.ok()) << pdf.status().ToString();
   test_util::Keep("gq004.pdf", pdf.value());
+  EXPECT_TRUE(Contains(pdf.value(), "/MediaBox [ 0 0 841"));  // landscape: the table is wide
   int pages = PageCount(pdf.value());
   EXPECT_GE(pages, 2);
   Result<std::vector<std::string>> codes = ReadQrCodes(pdf.value());
@@ -302,6 +303,20 @@ TEST(PrintTablePdf, EmptyAndRaggedTables) {
   Result<std::string> pdf2 = RenderTablePdf(ragged);
   ASSERT_TRUE(pdf2.ok()) << pdf2.status().ToString();
   EXPECT_GE(PageCount(pdf2.value()), 1);
+}
+
+TEST(PrintConditionalSections, PrintedOnlyWhenFilled) {
+  const catalog::Form* form = Catalog2024().FindForm("JSZYJG-NB");
+  ASSERT_NE(form, nullptr);
+  FilingPrintHeader header = TestHeader();
+  header.qr_payload = "huoju:filing:9:v1:00";
+  Result<std::string> pdf = RenderFilingPdf(Catalog2024(), *form, json::object(), header);
+  ASSERT_TRUE(pdf.ok()) << pdf.status().ToString();
+  ASSERT_TRUE(HaveTool("pdftotext"));
+  std::string text = PdfText(pdf.value());
+  EXPECT_TRUE(Shows(text, "JSZYJG-NB"));
+  EXPECT_FALSE(Shows(text, "市场化技术转移机构分表"));
+  EXPECT_FALSE(Shows(text, "高校院所、医疗卫生机构分表"));
 }
 
 }  // namespace

@@ -30,6 +30,8 @@ struct FilingPrintHeader {
 /// title, header (unit, USCC, period, version, hash, time), every section with indicator name,
 /// unit and value (code lists shown as "code 名称"), row tables as tables, page breaks that
 /// never split a row, page numbers, the QR code, and a signature/stamp block on the last page.
+/// Landscape when a row table has more than eight columns. A section with `visible_when` is
+/// printed only when it holds a value (the filling page hides it otherwise).
 Result<std::string> RenderFilingPdf(const catalog::Catalog& catalog, const catalog::Form& form,
                                     const nlohmann::json& values, const FilingPrintHeader& header);
 
