@@ -77,6 +77,12 @@ const router = createRouter({
           meta: { title: '上报进度' },
         },
         {
+          path: 'survey/summaries',
+          name: 'survey-summaries',
+          component: () => import('@/views/survey/SummariesView.vue'),
+          meta: { title: '汇总分析' },
+        },
+        {
           path: 'survey/materials',
           name: 'survey-materials',
           component: () => import('@/views/survey/MaterialsView.vue'),
