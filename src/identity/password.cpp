@@ -53,7 +53,7 @@ class PasswordHasher::Slot {
 PasswordHasher::PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting)
     : cost_(cost),
       max_concurrent_(max_concurrent < 1 ? 1 : max_concurrent),
-      max_waiting_(max_waiting < 0 ? 2 * max_concurrent_ : max_waiting) {}
+      max_waiting_(max_waiting < 0 ? 4 * max_concurrent_ : max_waiting) {}
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) {
   Slot slot(*this);

@@ -27,7 +27,7 @@ struct PasswordCost {
 
 class PasswordHasher {
  public:
-  /// `max_waiting` < 0: twice `max_concurrent`.
+  /// `max_waiting` < 0: four times `max_concurrent` (a few hash times of waiting at most).
   PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting = -1);
 
   /// An encoded `$argon2id$…` string, or Internal when memory cannot be had.
