@@ -62,9 +62,15 @@ async function setup(i) {
   const c = { agent, headers: {}, i };
   if (mode === 'healthz') return c;
   const username = `${prefix}${String(first + i).padStart(6, '0')}`;
-  const login = await request(agent, 'POST', '/api/v1/auth/login', {
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
+  // The server admits only so many logins at once (429): wait and retry, logins are setup only.
+  let login;
+  for (let attempt = 0; attempt < 60; ++attempt) {
+    login = await request(agent, 'POST', '/api/v1/auth/login', {
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    if (login.status !== 429) break;
+    await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+  }
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${login.text}`);
   const token = /huoju_session=([0-9a-f]+)/.exec(String(login.headers['set-cookie']))[1];
   c.headers = { cookie: `huoju_session=${token}`, 'x-csrf-token': JSON.parse(login.text).csrf_token };
