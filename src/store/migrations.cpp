@@ -220,6 +220,7 @@ CREATE TABLE password_reset_token (
 );
 CREATE INDEX password_reset_token_account ON password_reset_token(account_id);
 )sql";
+
 // Identity (issue 7): account kinds (unit administrator / 填报人 sub-account / personal), module
 // grants of sub-accounts, personal ID documents, unit registrations awaiting review, persons
 // authorised by units. Closed and merged units keep their rows (status), so history stays.
@@ -277,7 +278,6 @@ CREATE INDEX person_link_unit ON person_link(unit_id, status);
 
 CREATE INDEX audit_log_node ON audit_log(org_node_id, at);
 )sql";
-
 
 // The review queue and progress read only index columns. The queue filters by state (and the
 // acting review level) inside a province's unit_path range and sorts by risk; the progress is

@@ -67,10 +67,6 @@ const ROUTE_KINDS = {
   'POST /api/v1/accounts/:id/password-reset': 'account-admin',
   'GET /api/v1/accounts/:id/sessions': 'account-admin',
   'POST /api/v1/accounts/:id/sessions/end': 'account-admin',
-};
-
-before(async () => {
-  server = await startServer({ units: 400 });
   // Registration and administration (see the identity matrix below).
   'GET /api/v1/modules': 'self',
   'GET /api/v1/registrations/zones': 'registration-public',
@@ -101,6 +97,10 @@ before(async () => {
   'GET /api/v1/accounts/:id': 'accounts-manage',
   'PATCH /api/v1/accounts/:id': 'accounts-manage',
   'GET /api/v1/audit-log': 'audit-read',
+};
+
+before(async () => {
+  server = await startServer({ units: 400 });
   for (const u of DEMO_ACCOUNTS) sessions[u] = await login(server.url, u);
   const c = sessions.center;
   const find = async (q, kind) => {
@@ -122,11 +122,11 @@ before(async () => {
     registryGd: sessions.registry_gd.user.scope.id,
   };
   await setupFilings();
+  await setupIdentity();
 });
 
 after(async () => {
   await server?.stop();
-  await setupIdentity();
   server?.cleanup();
 });
 
@@ -192,12 +192,12 @@ for (const user of DEMO_ACCOUNTS) {
         await checkWorkbookRoute(user, s, method, rawPath);
       } else if (ACCOUNT_KINDS.has(kind)) {
         await checkAccountRoute(user, s, method, rawPath, kind);
+      } else if (IDENTITY_KINDS.has(kind)) {
+        await checkIdentityRoute(user, s, method, rawPath, kind);
       } else if (kind === 'self') {
         const r = await call(server.url, rawPath, { session: s });
         assert.equal(r.status, 200, `${user} ${key}`);
         if (rawPath.endsWith('/scope')) assert.equal(r.body.id, s.user.scope.id);
-      } else if (IDENTITY_KINDS.has(kind)) {
-        await checkIdentityRoute(user, s, method, rawPath, kind);
         if (rawPath.endsWith('/me')) assert.equal(r.body.user.username, user);
       } else if (kind === 'scoped-read') {
         const ok = await call(server.url, rawPath.replace(':id', String(inside)), { session: s });

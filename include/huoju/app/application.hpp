@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "huoju/app/administration.hpp"
 #include "huoju/analytics/service.hpp"
+#include "huoju/app/administration.hpp"
 #include "huoju/app/catalog_registry.hpp"
 #include "huoju/app/filings.hpp"
 #include "huoju/app/registrations.hpp"
