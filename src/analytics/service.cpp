@@ -181,6 +181,40 @@ Result<std::vector<size_t>> Columns(const Snapshot& s, const std::vector<std::st
   return cols;
 }
 
+// Dictionary ids ordered by their codes: the order rows are listed in.
+KeyLess ByCode(const Snapshots& snaps) {
+  return [&snaps](Dimension d, uint32_t a, uint32_t b) {
+    return CodeLess(snaps.dictionary(d).Code(a), snaps.dictionary(d).Code(b));
+  };
+}
+
+// The answer's `indicators`: code, name and unit of each column shown.
+json IndicatorList(const Snapshot& s, const catalog::Form* form, const std::vector<size_t>& cols) {
+  json indicators = json::array();
+  for (size_t c : cols) {
+    const catalog::Indicator* ind =
+        form == nullptr ? nullptr : form->FindIndicator(s.indicators[c]);
+    indicators.push_back({{"code", s.indicators[c]},
+                          {"name", ind ? ind->name : s.indicators[c]},
+                          {"unit", ind ? ind->unit : ""}});
+  }
+  return indicators;
+}
+
+// A row's `keys` ({dimension: {code, name}}) and `label` (合计, a value, or 其中：a value).
+std::pair<json, std::string> RowKeys(const Snapshots& snaps, const std::vector<Dimension>& by,
+                                     const SummaryRow& r, int catalog_year) {
+  json keys = json::object();
+  std::string label = "合计";
+  for (size_t k = 0; k < r.keys.size(); ++k) {
+    const std::string code = snaps.dictionary(by[k]).Code(r.keys[k]);
+    const std::string name = snaps.ValueName(by[k], code, catalog_year);
+    keys[DimensionCode(by[k])] = {{"code", code}, {"name", name}};
+    label = r.level >= 2 ? "其中：" + name : name;
+  }
+  return {std::move(keys), std::move(label)};
+}
+
 }  // namespace
 
 Result<json> Summaries::Summary(const Principal& who, const SummaryQuery& q) {
@@ -196,28 +230,12 @@ Result<json> Summaries::Summary(const Principal& who, const SummaryQuery& q) {
         spec.by = plan.by;
         spec.columns = cols;
         spec.filter = FilterFor(who, plan.state, plan.node, form);
-        const auto rows = Summarize(s, spec, [&](Dimension d, uint32_t a, uint32_t b) {
-          return CodeLess(snapshots_.dictionary(d).Code(a), snapshots_.dictionary(d).Code(b));
-        });
-        json indicators = json::array();
-        for (size_t c : cols) {
-          const catalog::Indicator* ind =
-              form == nullptr ? nullptr : form->FindIndicator(s.indicators[c]);
-          indicators.push_back({{"code", s.indicators[c]},
-                                {"name", ind ? ind->name : s.indicators[c]},
-                                {"unit", ind ? ind->unit : ""}});
-        }
+        const auto rows = Summarize(s, spec, ByCode(snapshots_));
+        json indicators = IndicatorList(s, form, cols);
         json jrows = json::array();
         const SummaryRow* total = rows.empty() ? nullptr : &rows[0];
         for (const auto& r : rows) {
-          json keys = json::object();
-          std::string label = "合计";
-          for (size_t k = 0; k < r.keys.size(); ++k) {
-            const std::string code = snapshots_.dictionary(plan.by[k]).Code(r.keys[k]);
-            const std::string name = snapshots_.ValueName(plan.by[k], code, s.catalog_year);
-            keys[DimensionCode(plan.by[k])] = {{"code", code}, {"name", name}};
-            label = r.level >= 2 ? "其中：" + name : name;
-          }
+          auto [keys, label] = RowKeys(snapshots_, plan.by, r, s.catalog_year);
           json cells = json::array();
           const Series& sr = r.series[0];
           for (size_t c = 0; c < sr.cells.size(); ++c) {
@@ -355,28 +373,11 @@ Result<json> Summaries::YearOnYear(const Principal& who, const SummaryQuery& q) 
         spec.current_filter = FilterFor(who, plan.state, plan.node, form);
         spec.previous_filter = FilterFor(who, plan.state, plan.node, pform);
         spec.comparable = q.basis == "comparable";
-        const auto rows =
-            analytics::YearOnYear(cur, prev, spec, [&](Dimension d, uint32_t a, uint32_t b) {
-              return CodeLess(snapshots_.dictionary(d).Code(a), snapshots_.dictionary(d).Code(b));
-            });
-        json indicators = json::array();
-        for (size_t c : cols) {
-          const catalog::Indicator* ind =
-              form == nullptr ? nullptr : form->FindIndicator(cur.indicators[c]);
-          indicators.push_back({{"code", cur.indicators[c]},
-                                {"name", ind ? ind->name : cur.indicators[c]},
-                                {"unit", ind ? ind->unit : ""}});
-        }
+        const auto rows = analytics::YearOnYear(cur, prev, spec, ByCode(snapshots_));
+        json indicators = IndicatorList(cur, form, cols);
         json jrows = json::array();
         for (const auto& r : rows) {
-          json keys = json::object();
-          std::string label = "合计";
-          for (size_t k = 0; k < r.keys.size(); ++k) {
-            const std::string code = snapshots_.dictionary(plan.by[k]).Code(r.keys[k]);
-            const std::string name = snapshots_.ValueName(plan.by[k], code, cur.catalog_year);
-            keys[DimensionCode(plan.by[k])] = {{"code", code}, {"name", name}};
-            label = r.level >= 2 ? "其中：" + name : name;
-          }
+          auto [keys, label] = RowKeys(snapshots_, plan.by, r, cur.catalog_year);
           json cells = json::array();
           for (size_t c = 0; c < cols.size(); ++c) {
             const Cell& a = r.series[0].cells[c];
