@@ -41,15 +41,92 @@ class Rng {
 // tonne, qd* persons)
 
 enum V : int {
-  qc02, qc05_0, qc55, qc06, qc06_1, qc06_2, qc06_3, qc06_4, qc07, qc09, qc10, qc49,
-  qc52, qc11, qc38, qc11_1,
-  qc220, qc221, qc222, qc223, qc224, qc236, qc228, qc235, qc229, qc225, qc239, qc233, qc232,
-  qc120, qc227, qc230, qc234, qc231, qc12,
-  qc13, qc14, qc16, qc17, qc18, qc20, qc20_1, qc20_2, qc20_3, qc62, qc51,
-  qc24, qc25, qc27_1, qc238, qc29, qc30, qc65, qc61, qc31, qc237, qc32, qc33, qc34, qc63, qc50,
-  qc39, qc40, qc41, qc226,
-  qd01, qd03, qd25, qd21, qd26, qd14, qd14_0, qd05, qd18, qd06, qd07, qd08, qd09,
-  qd31, qd32, qd33, qd34, qd35, qd36, qd27, qd28,
+  qc02,
+  qc05_0,
+  qc55,
+  qc06,
+  qc06_1,
+  qc06_2,
+  qc06_3,
+  qc06_4,
+  qc07,
+  qc09,
+  qc10,
+  qc49,
+  qc52,
+  qc11,
+  qc38,
+  qc11_1,
+  qc220,
+  qc221,
+  qc222,
+  qc223,
+  qc224,
+  qc236,
+  qc228,
+  qc235,
+  qc229,
+  qc225,
+  qc239,
+  qc233,
+  qc232,
+  qc120,
+  qc227,
+  qc230,
+  qc234,
+  qc231,
+  qc12,
+  qc13,
+  qc14,
+  qc16,
+  qc17,
+  qc18,
+  qc20,
+  qc20_1,
+  qc20_2,
+  qc20_3,
+  qc62,
+  qc51,
+  qc24,
+  qc25,
+  qc27_1,
+  qc238,
+  qc29,
+  qc30,
+  qc65,
+  qc61,
+  qc31,
+  qc237,
+  qc32,
+  qc33,
+  qc34,
+  qc63,
+  qc50,
+  qc39,
+  qc40,
+  qc41,
+  qc226,
+  qd01,
+  qd03,
+  qd25,
+  qd21,
+  qd26,
+  qd14,
+  qd14_0,
+  qd05,
+  qd18,
+  qd06,
+  qd07,
+  qd08,
+  qd09,
+  qd31,
+  qd32,
+  qd33,
+  qd34,
+  qd35,
+  qd36,
+  qd27,
+  qd28,
   kNumV
 };
 
@@ -64,24 +141,99 @@ struct VInfo {
   bool required;
 };
 
-#define Q(c) {#c, "GQ-002", 10, false, false}
-#define QS(c) {#c, "GQ-002", 10, true, false}
-#define D(c) {#c, "GQ-003", 1, false, false}
+#define Q(c) \
+  { #c, "GQ-002", 10, false, false }
+#define QS(c) \
+  { #c, "GQ-002", 10, true, false }
+#define D(c) \
+  { #c, "GQ-003", 1, false, false }
 const VInfo kV[kNumV] = {
-    Q(qc02), {"qc05_0", "GQ-002", 10, false, true}, Q(qc55), Q(qc06), Q(qc06_1), Q(qc06_2),
-    Q(qc06_3), Q(qc06_4), Q(qc07), Q(qc09), Q(qc10), Q(qc49),
-    Q(qc52), Q(qc11), Q(qc38), Q(qc11_1),
-    Q(qc220), Q(qc221), Q(qc222), Q(qc223), QS(qc224), Q(qc236), QS(qc228), QS(qc235), QS(qc229),
-    QS(qc225), QS(qc239), QS(qc233), Q(qc232),
-    QS(qc120), Q(qc227), Q(qc230), QS(qc234), QS(qc231), QS(qc12),
-    Q(qc13), Q(qc14), Q(qc16), Q(qc17), Q(qc18), Q(qc20), Q(qc20_1), Q(qc20_2), Q(qc20_3),
-    QS(qc62), Q(qc51),
-    {"qc24", "GQ-002", 10, false, true}, Q(qc25), Q(qc27_1), Q(qc238), Q(qc29), Q(qc30), Q(qc65),
-    Q(qc61), Q(qc31), Q(qc237), Q(qc32), QS(qc33), Q(qc34), Q(qc63), Q(qc50),
-    Q(qc39), Q(qc40), {"qc41", "GQ-002", 100, false, false}, Q(qc226),
-    {"qd01", "GQ-003", 1, false, true}, D(qd03), D(qd25), D(qd21), D(qd26), D(qd14), D(qd14_0),
-    D(qd05), D(qd18), D(qd06), D(qd07), D(qd08), D(qd09),
-    D(qd31), D(qd32), D(qd33), D(qd34), D(qd35), D(qd36), D(qd27), D(qd28),
+    Q(qc02),
+    {"qc05_0", "GQ-002", 10, false, true},
+    Q(qc55),
+    Q(qc06),
+    Q(qc06_1),
+    Q(qc06_2),
+    Q(qc06_3),
+    Q(qc06_4),
+    Q(qc07),
+    Q(qc09),
+    Q(qc10),
+    Q(qc49),
+    Q(qc52),
+    Q(qc11),
+    Q(qc38),
+    Q(qc11_1),
+    Q(qc220),
+    Q(qc221),
+    Q(qc222),
+    Q(qc223),
+    QS(qc224),
+    Q(qc236),
+    QS(qc228),
+    QS(qc235),
+    QS(qc229),
+    QS(qc225),
+    QS(qc239),
+    QS(qc233),
+    Q(qc232),
+    QS(qc120),
+    Q(qc227),
+    Q(qc230),
+    QS(qc234),
+    QS(qc231),
+    QS(qc12),
+    Q(qc13),
+    Q(qc14),
+    Q(qc16),
+    Q(qc17),
+    Q(qc18),
+    Q(qc20),
+    Q(qc20_1),
+    Q(qc20_2),
+    Q(qc20_3),
+    QS(qc62),
+    Q(qc51),
+    {"qc24", "GQ-002", 10, false, true},
+    Q(qc25),
+    Q(qc27_1),
+    Q(qc238),
+    Q(qc29),
+    Q(qc30),
+    Q(qc65),
+    Q(qc61),
+    Q(qc31),
+    Q(qc237),
+    Q(qc32),
+    QS(qc33),
+    Q(qc34),
+    Q(qc63),
+    Q(qc50),
+    Q(qc39),
+    Q(qc40),
+    {"qc41", "GQ-002", 100, false, false},
+    Q(qc226),
+    {"qd01", "GQ-003", 1, false, true},
+    D(qd03),
+    D(qd25),
+    D(qd21),
+    D(qd26),
+    D(qd14),
+    D(qd14_0),
+    D(qd05),
+    D(qd18),
+    D(qd06),
+    D(qd07),
+    D(qd08),
+    D(qd09),
+    D(qd31),
+    D(qd32),
+    D(qd33),
+    D(qd34),
+    D(qd35),
+    D(qd36),
+    D(qd27),
+    D(qd28),
 };
 #undef Q
 #undef QS
@@ -99,14 +251,14 @@ struct Break {
   double lo = 0.05, hi = 0.6;
 };
 const Break kBreaks[] = {
-    {qc55, qc05_0},  {qc06_2, qc06},   {qc06, qc06},    {qc09, qc07},   {qc11, qc52},
-    {qc38, qc11},    {qc11_1, qc11},   {qc16, qc13},    {qc18, qc17},   {qc20_2, qc20},
-    {qc25, qc24},    {qc30, qc27_1},   {qc33, qc24},    {qc237, qc31},  {qc32, qc31},
-    {qc63, qc34},    {qc50, qc34},     {qc61, qc65},    {qc234, qc05_0}, {qc12, qc234},
-    {qc120, qc05_0}, {qc49, qc05_0},   {qc236, qc05_0},
-    {qd03, qd01},    {qd25, qd01},     {qd21, qd01},    {qd26, qd01},   {qd14, qd26},
-    {qd14_0, qd14},  {qd06, qd18},     {qd08, qd01},    {qd32, qd31},   {qd31, qd01},
-    {qd27, qd01},    {qd28, qd01},     {qd05, qd01, 1.1, 2.0},
+    {qc55, qc05_0},         {qc06_2, qc06}, {qc06, qc06},    {qc09, qc07},    {qc11, qc52},
+    {qc38, qc11},           {qc11_1, qc11}, {qc16, qc13},    {qc18, qc17},    {qc20_2, qc20},
+    {qc25, qc24},           {qc30, qc27_1}, {qc33, qc24},    {qc237, qc31},   {qc32, qc31},
+    {qc63, qc34},           {qc50, qc34},   {qc61, qc65},    {qc234, qc05_0}, {qc12, qc234},
+    {qc120, qc05_0},        {qc49, qc05_0}, {qc236, qc05_0}, {qd03, qd01},    {qd25, qd01},
+    {qd21, qd01},           {qd26, qd01},   {qd14, qd26},    {qd14_0, qd14},  {qd06, qd18},
+    {qd08, qd01},           {qd32, qd31},   {qd31, qd01},    {qd27, qd01},    {qd28, qd01},
+    {qd05, qd01, 1.1, 2.0},
 };
 constexpr double kBreak = 0.012;
 
@@ -119,8 +271,12 @@ struct Unit {
   bool has_prev = false;
 };
 
-int64_t R(double x) { return std::llround(x); }
-int64_t Frac(Rng& g, int64_t x, double lo, double hi) { return R(static_cast<double>(x) * g.U(lo, hi)); }
+int64_t R(double x) {
+  return std::llround(x);
+}
+int64_t Frac(Rng& g, int64_t x, double lo, double hi) {
+  return R(static_cast<double>(x) * g.U(lo, hi));
+}
 
 void MakeUnit(Rng& g, Unit* u) {
   auto& v = u->v;
@@ -263,7 +419,8 @@ void MakeUnit(Rng& g, Unit* u) {
   for (const Break& b : kBreaks) {
     if (g.P(kBreak)) {
       int64_t two = 2 * kV[b.target].scale;
-      v[b.target] = std::max(v[b.target], v[b.ref]) + Frac(g, std::llabs(v[b.ref]), b.lo, b.hi) + two;
+      v[b.target] =
+          std::max(v[b.target], v[b.ref]) + Frac(g, std::llabs(v[b.ref]), b.lo, b.hi) + two;
     }
   }
   if (g.P(0.01)) {  // R24: 获得风险投资 without an amount
@@ -338,7 +495,8 @@ bool Generate(const catalog::Catalog& cat, size_t units, uint64_t seed, GenData*
                             ? static_cast<int64_t>(std::llround(std::pow(10, ind.type.scale)))
                             : 1;
         if (vi < 0 || scale != kV[vi].scale) {
-          *error = fc + std::string(".") + ind.code + ": numeric indicator unknown to the generator"
+          *error = fc + std::string(".") + ind.code +
+                   ": numeric indicator unknown to the generator"
                    " or with another scale";
           return false;
         }
@@ -495,6 +653,49 @@ size_t WriteCsv(const GenData& data, const std::string& path, std::string* error
     return 0;
   }
   return bytes;
+}
+
+uint32_t MixHash(uint64_t x, uint32_t n) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<uint32_t>(x % n) + 1;
+}
+
+// Appends `n` synthetic indicators (x01, …: decimals in tenths up to 10^7, 10 % blank) so the
+// snapshot carries 100+ indicators; GQ-002 + GQ-003 have 86 numeric ones.
+void AddSyntheticColumns(GenData& d, size_t n, uint64_t seed) {
+  for (size_t k = 0; k < n; ++k) {
+    GenColumn c;
+    c.form = "SYN";
+    c.code = (k < 9 ? "x0" : "x") + std::to_string(k + 1);
+    c.csv_name = c.code;
+    c.scale = 10;
+    c.raw.resize(d.units);
+    c.missing.assign((d.units + 63) / 64, 0);
+    for (size_t i = 0; i < d.units; ++i) {
+      const uint64_t h = MixHash(seed * 1000003 + k * 7919 + i, 1000000000);
+      c.raw[i] = static_cast<int64_t>(h % 100000000);
+      if (h % 10 == 0) {
+        c.missing[i / 64] |= uint64_t{1} << (i % 64);
+        c.raw[i] = 0;
+      }
+    }
+    d.columns.push_back(std::move(c));
+  }
+}
+
+// The numeric current-period columns of the generated data, in order.
+std::vector<size_t> NumericColumns(const GenData& d) {
+  std::vector<size_t> cols;
+  for (size_t i = 0; i < d.columns.size(); ++i) {
+    if (!d.columns[i].previous && !d.columns[i].text) {
+      cols.push_back(i);
+    }
+  }
+  return cols;
 }
 
 }  // namespace huoju::bench

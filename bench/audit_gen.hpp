@@ -32,9 +32,7 @@ struct GenColumn {
   std::vector<uint64_t> missing;  ///< bit i set = unit i blank
 
   bool IsMissing(size_t i) const { return ((missing[i >> 6] >> (i & 63)) & 1) != 0; }
-  double Value(size_t i) const {
-    return static_cast<double>(raw[i]) / static_cast<double>(scale);
-  }
+  double Value(size_t i) const { return static_cast<double>(raw[i]) / static_cast<double>(scale); }
 };
 
 struct GenData {
@@ -56,5 +54,15 @@ bool Generate(const catalog::Catalog& cat, size_t units, uint64_t seed, GenData*
 
 /// Writes unit_id + every column as CSV with a header (blank = empty field). Returns bytes.
 size_t WriteCsv(const GenData& data, const std::string& path, std::string* error);
+
+/// A deterministic hash of `x` in 1..n (splitmix finaliser).
+uint32_t MixHash(uint64_t x, uint32_t n);
+
+/// Appends `n` synthetic indicators (x01, …: decimals in tenths up to 10^7, 10 % blank) so that
+/// the data carries 100+ indicators; GQ-002 + GQ-003 have 86 numeric ones.
+void AddSyntheticColumns(GenData& d, size_t n, uint64_t seed);
+
+/// The numeric current-period columns of the generated data, in order.
+std::vector<size_t> NumericColumns(const GenData& d);
 
 }  // namespace huoju::bench

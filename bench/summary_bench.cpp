@@ -37,56 +37,14 @@ namespace {
 constexpr uint32_t kProvinces = 32, kZones = 180, kSections = 20;
 
 // Deterministic dimension ids of a unit id (1-based; 0 would be 未分类).
-uint32_t Mix(uint64_t x, uint32_t n) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return static_cast<uint32_t>(x % n) + 1;
-}
 uint32_t ZoneOf(int64_t unit) {
-  return Mix(static_cast<uint64_t>(unit) * 3 + 1, kZones);
+  return huoju::bench::MixHash(static_cast<uint64_t>(unit) * 3 + 1, kZones);
 }
 uint32_t ProvinceOf(int64_t unit) {
   return (ZoneOf(unit) - 1) % kProvinces + 1;
 }  // zones lie in provinces
 uint32_t SectionOf(int64_t unit) {
-  return Mix(static_cast<uint64_t>(unit) * 7 + 5, kSections);
-}
-
-// Appends `n` synthetic indicators (x01, …: decimals in tenths up to 10^7, 10 % blank) so the
-// snapshot carries 100+ indicators; GQ-002 + GQ-003 have 86 numeric ones.
-void AddSynthetic(GenData& d, size_t n, uint64_t seed) {
-  for (size_t k = 0; k < n; ++k) {
-    huoju::bench::GenColumn c;
-    c.form = "SYN";
-    c.code = (k < 9 ? "x0" : "x") + std::to_string(k + 1);
-    c.csv_name = c.code;
-    c.scale = 10;
-    c.raw.resize(d.units);
-    c.missing.assign((d.units + 63) / 64, 0);
-    for (size_t i = 0; i < d.units; ++i) {
-      const uint64_t h = Mix(seed * 1000003 + k * 7919 + i, 1000000000);
-      c.raw[i] = static_cast<int64_t>(h % 100000000);
-      if (h % 10 == 0) {
-        c.missing[i / 64] |= uint64_t{1} << (i % 64);
-        c.raw[i] = 0;
-      }
-    }
-    d.columns.push_back(std::move(c));
-  }
-}
-
-// The numeric current-period columns of the generated data, in order.
-std::vector<size_t> NumericColumns(const GenData& d) {
-  std::vector<size_t> cols;
-  for (size_t i = 0; i < d.columns.size(); ++i) {
-    if (!d.columns[i].previous && !d.columns[i].text) {
-      cols.push_back(i);
-    }
-  }
-  return cols;
+  return huoju::bench::MixHash(static_cast<uint64_t>(unit) * 7 + 5, kSections);
 }
 
 Snapshot Lay(const GenData& d, const std::vector<size_t>& cols, int64_t first_unit) {
@@ -261,16 +219,16 @@ int main(int argc, char** argv) {
       !huoju::bench::Generate(*loaded.catalog, units, 2, &prev_data, &error)) {
     Die(error);
   }
-  AddSynthetic(cur_data, extra, 1);
-  AddSynthetic(prev_data, extra, 2);
-  const auto cols = NumericColumns(cur_data);
+  huoju::bench::AddSyntheticColumns(cur_data, extra, 1);
+  huoju::bench::AddSyntheticColumns(prev_data, extra, 2);
+  const auto cols = huoju::bench::NumericColumns(cur_data);
   // 95 % of the units file in both years: this year's ids start N/20 later.
   const auto shift = static_cast<int64_t>(units / 20);
   const Snapshot cur = Lay(cur_data, cols, 1 + shift);
-  const Snapshot prev = Lay(prev_data, NumericColumns(prev_data), 1);
+  const Snapshot prev = Lay(prev_data, huoju::bench::NumericColumns(prev_data), 1);
   if (!csv_prefix.empty()) {
     WriteCsv(cur_data, cols, 1 + shift, csv_prefix + "cur.csv");
-    WriteCsv(prev_data, NumericColumns(prev_data), 1, csv_prefix + "prev.csv");
+    WriteCsv(prev_data, huoju::bench::NumericColumns(prev_data), 1, csv_prefix + "prev.csv");
   }
   std::vector<size_t> all(cur.indicators.size());
   for (size_t i = 0; i < all.size(); ++i) {

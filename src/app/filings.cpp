@@ -1301,9 +1301,11 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   int64_t submitted = 0;
   int64_t rejected = 0;
   json rejections = json::array();
+  json rejected_rows = json::array();  // every one, also beyond the detailed list
   auto reject = [&](size_t row, const std::string& uscc, const std::string& message,
                     const json* failures = nullptr) {
     ++rejected;
+    rejected_rows.push_back(row + 1);
     if (rejections.size() < kMaxRejections) {
       rejections.push_back({{"row", row + 1}, {"uscc", uscc}, {"message", message}});
       if (failures != nullptr) {
@@ -1508,9 +1510,13 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     saved += static_cast<int64_t>(accepted.size());
     submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
   }
-  return json{{"rows", rows.size()},  {"dry_run", options.dry_run},
-              {"saved", saved},       {"submitted", submitted},
-              {"rejected", rejected}, {"rejections", std::move(rejections)}};
+  return json{{"rows", rows.size()},
+              {"dry_run", options.dry_run},
+              {"saved", saved},
+              {"submitted", submitted},
+              {"rejected", rejected},
+              {"rejections", std::move(rejections)},
+              {"rejected_rows", std::move(rejected_rows)}};
 }
 
 // ---------------------------------------------------------------- review

@@ -197,6 +197,13 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
         wb.problems.push_back({o.sheet, o.row, o.col, field, uscc, message});
       }
     }
+    // The detailed list is capped; every rejected unit is still left out of the write.
+    for (const auto& row : result["rejected_rows"]) {
+      const auto index = row.get<size_t>() - 1;
+      if (index < unit_of.size()) {
+        wb.unit_bad[unit_of[index]] = true;
+      }
+    }
     if (result.value("rejected", 0) > static_cast<int64_t>(result["rejections"].size())) {
       wb.problems.push_back({"", 0, 0, "", "",
                              fmt::format("另有 {} 家单位未通过审核，未逐一列出",
@@ -218,6 +225,26 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
     }
     return out;
   };
+  auto bad_units = [&] {
+    int64_t bad = 0;
+    for (bool b : wb.unit_bad) {
+      bad += b ? 1 : 0;
+    }
+    return bad;
+  };
+  if (options.check_only) {
+    const int64_t bad = bad_units();
+    return json{{"form", wb.form_code},
+                {"period", wb.period},
+                {"layout", WorkbookLayoutName(wb.layout)},
+                {"units", wb.units.size()},
+                {"saved", 0},
+                {"submitted", 0},
+                {"rejected", bad},
+                {"would_save", static_cast<int64_t>(wb.units.size()) - bad},
+                {"check_only", true},
+                {"problems", problems_json()}};
+  }
   if (!wb.problems.empty() && !options.clean_only) {
     return Status(
         ErrorCode::kValidationFailed,
@@ -243,17 +270,15 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
     saved = done.value("saved", 0);
     submitted = done.value("submitted", 0);
   }
-  int64_t bad = 0;
-  for (bool b : wb.unit_bad) {
-    bad += b ? 1 : 0;
-  }
   return json{{"form", wb.form_code},
               {"period", wb.period},
               {"layout", WorkbookLayoutName(wb.layout)},
               {"units", wb.units.size()},
               {"saved", saved},
               {"submitted", submitted},
-              {"rejected", bad},
+              {"rejected", bad_units()},
+              {"would_save", saved},
+              {"check_only", false},
               {"problems", problems_json()}};
 }
 

@@ -302,9 +302,10 @@ struct Reader {
   }
 
   // Sets one value of unit `u` from `cell`, reporting a problem when it does not convert.
+  // `record_origin` false: the cell's place is known from layout_cells (batch sheet columns).
   void Set(size_t u, const std::string& sheet, const XlsxCell& cell,
            const catalog::IndicatorType& type, const std::string& field, const std::string& name,
-           json* target, const std::string& key) {
+           json* target, const std::string& key, bool record_origin = true) {
     auto v = Convert(*catalog, type, cell);
     if (!v.ok()) {
       Problem(sheet, cell.row, cell.col, field, u,
@@ -312,7 +313,9 @@ struct Reader {
       return;
     }
     (*target)[key] = std::move(v).value();
-    out.cells[u][field] = {sheet, cell.row, cell.col};
+    if (record_origin) {
+      out.cells[u][field] = {sheet, cell.row, cell.col};
+    }
   }
 
   Status UnitSheet(io::XlsxReader& reader, const io::XlsxReader::Sheet& sheet) {
@@ -366,7 +369,10 @@ struct Reader {
   }
 
   Status BatchSheet(io::XlsxReader& reader, const io::XlsxReader::Sheet& sheet) {
-    std::map<int, const catalog::Indicator*> columns;
+    std::vector<const catalog::Indicator*> columns;  // by column number; null = not an input
+    auto column = [&](int col) -> const catalog::Indicator* {
+      return col > 0 && static_cast<size_t>(col) < columns.size() ? columns[col] : nullptr;
+    };
     int uscc_col = 0;
     return reader.ReadSheet(sheet, [&](int64_t row, const std::vector<XlsxCell>& cells) {
       if (row == 3) {
@@ -378,6 +384,9 @@ struct Reader {
             continue;
           } else if (const auto* ind = form->FindIndicator(code); ind != nullptr) {
             if (ind->formula.empty() && ind->type.kind != catalog::ValueType::kFile) {
+              if (columns.size() <= static_cast<size_t>(c.col)) {
+                columns.resize(static_cast<size_t>(c.col) + 1, nullptr);
+              }
               columns[c.col] = ind;
               out.layout_cells[ind->code] = {sheet.name, 0, c.col};
             }
@@ -400,7 +409,7 @@ struct Reader {
       for (const auto& c : cells) {
         if (c.col == uscc_col) {
           uscc = Trim(CellText(c));
-        } else if (columns.count(c.col) != 0) {
+        } else if (column(c.col) != nullptr) {
           has_data = true;
         }
       }
@@ -419,10 +428,9 @@ struct Reader {
       }
       size_t u = AddUnit(uscc, {sheet.name, row, uscc_col});
       for (const auto& c : cells) {
-        auto it = columns.find(c.col);
-        if (it != columns.end()) {
-          Set(u, sheet.name, c, it->second->type, it->second->code, it->second->name,
-              &out.units[u].values, it->second->code);
+        if (const catalog::Indicator* ind = column(c.col); ind != nullptr) {
+          Set(u, sheet.name, c, ind->type, ind->code, ind->name, &out.units[u].values, ind->code,
+              false);
         }
       }
       return Status::Ok();

@@ -275,6 +275,35 @@ TEST_F(WorkbookTest, EveryProblemIsLocatedAndNothingIsWritten) {
   bytes = FilledBatch(
       Version(), codes,
       {{3, 0, uscc}, {3, 2, "一千"}, {6, 0, other_uscc}, {6, 2, 300}, {6, 3, 50}, {6, 5, 200}});
+  auto other_version = [&] {
+    int64_t v = -1;
+    EXPECT_TRUE(app_->db()
+                    .Read([&](store::Session& s) -> Status {
+                      HUOJU_ASSIGN_OR_RETURN(
+                          auto rows, s.Query("SELECT f.version FROM filing f JOIN org_node n ON "
+                                             "n.id = f.unit_id WHERE n.uscc = ? AND "
+                                             "f.form_code = 'GQ-002' AND f.period_key = '2024'",
+                                             {other_uscc}));
+                      v = rows.Int(0, 0);
+                      return Status::Ok();
+                    })
+                    .ok());
+    return v;
+  };
+  const int64_t other_before = other_version();
+  // Check only: the same answer as the import would give, and nothing written at all.
+  WorkbookImportOptions check;
+  check.check_only = true;
+  auto checked = workbooks_->Import(who_["center"], bytes, check, {});
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ((*checked)["check_only"], true);
+  EXPECT_EQ((*checked)["saved"], 0);
+  EXPECT_EQ((*checked)["would_save"], 1);
+  EXPECT_EQ((*checked)["rejected"], 1);
+  EXPECT_FALSE((*checked)["problems"].empty());
+  EXPECT_EQ(other_version(), other_before);
+  EXPECT_EQ(Filing(filing_)["version"], before["version"]);
+
   WorkbookImportOptions clean;
   clean.clean_only = true;
   auto partial = workbooks_->Import(who_["center"], bytes, clean, {});
@@ -287,6 +316,7 @@ TEST_F(WorkbookTest, EveryProblemIsLocatedAndNothingIsWritten) {
     EXPECT_EQ(p["uscc"], uscc) << p.dump();
   }
   EXPECT_EQ(Filing(filing_)["version"], before["version"]);
+  EXPECT_GT(other_version(), other_before);
 }
 
 TEST_F(WorkbookTest, NotATemplateOrStale) {

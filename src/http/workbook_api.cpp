@@ -86,6 +86,7 @@ Result<Response> Import(Context& c) {
   app::WorkbookImportOptions options;
   HUOJU_ASSIGN_OR_RETURN(options.clean_only, QueryFlag(c, "clean_only", "是否只导入无误的单位"));
   HUOJU_ASSIGN_OR_RETURN(options.submit, QueryFlag(c, "submit", "是否导入后上报"));
+  HUOJU_ASSIGN_OR_RETURN(options.check_only, QueryFlag(c, "check_only", "是否只检查不写入"));
   if (c.request.body.empty()) {
     return Status::InvalidField("file", "请上传填好的 Excel 模板（.xlsx）");
   }

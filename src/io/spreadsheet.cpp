@@ -19,6 +19,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "huoju/io/xlsx_stream.hpp"
+
 namespace huoju::io {
 
 namespace {
@@ -50,41 +52,6 @@ bool ParseNumber(std::string_view text, double* value, int* decimals) {
   size_t dot = text.find('.');
   *decimals = dot == std::string_view::npos ? 0 : static_cast<int>(text.size() - dot - 1);
   return true;
-}
-
-/// Display width in Excel character units: CJK and other wide characters count double.
-double DisplayWidth(std::string_view s) {
-  double w = 0;
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      w += 1;
-      i += 1;
-    } else {
-      size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      w += len >= 3 ? 2 : 1;
-      i += len;
-    }
-  }
-  return w;
-}
-
-/// Excel sheet names: ≤ 31 characters, none of []:*?/\ .
-std::string SheetName(const std::string& title) {
-  std::string name;
-  int chars = 0;
-  for (size_t i = 0; i < title.size() && chars < 31;) {
-    auto c = static_cast<unsigned char>(title[i]);
-    size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    std::string_view ch = std::string_view(title).substr(i, len);
-    if (len == 1 && std::string_view("[]:*?/\\'").find(title[i]) != std::string_view::npos) {
-      ch = "_";
-    }
-    name += ch;
-    ++chars;
-    i += len;
-  }
-  return name.empty() ? std::string("Sheet1") : name;
 }
 
 /// A unique private temporary file, removed when this goes away.
@@ -127,7 +94,7 @@ class XlsxWriter {
   Status Write() {
     size_t n = std::max<size_t>(table_.columns.size(), 1);
     auto last_col = static_cast<lxw_col_t>(n - 1);
-    lxw_worksheet* sheet = workbook_add_worksheet(workbook_, SheetName(table_.title).c_str());
+    lxw_worksheet* sheet = workbook_add_worksheet(workbook_, ExcelSheetName(table_.title).c_str());
     if (sheet == nullptr) {
       sheet = workbook_add_worksheet(workbook_, nullptr);
     }

@@ -121,7 +121,8 @@ class Filings {
   /// already in review are rejected and written not at all, the others are saved as a new
   /// version (and submitted) in transactions of a few thousand. The answer counts them and
   /// lists the first 1000 rejections with row number and reason (and, for audit failures,
-  /// every failure with its rule and cells: `failures`).
+  /// every failure with its rule and cells: `failures`), and the row number of every rejected
+  /// row (`rejected_rows`).
   Result<nlohmann::json> Import(const identity::Principal& who, const ImportOptions& options,
                                 const std::vector<ImportRow>& rows,
                                 const identity::RequestOrigin& origin);

@@ -108,6 +108,9 @@ struct WorkbookImportOptions {
   /// are written, the others reported.
   bool clean_only = false;
   bool submit = false;  ///< submit each written filing (else it stays a draft)
+  /// Read, check and audit only: the answer reports the problems and how many units would be
+  /// written ("would_save"), and nothing is written whatever the outcome.
+  bool check_only = false;
 };
 
 /// The use cases behind /api/v1/workbooks (docs/api.md "Excel workbooks").
@@ -124,9 +127,9 @@ class Workbooks {
                                  int64_t node_id, bool prefill);
 
   /// Imports a filled template: every unit is checked and audited like a bulk import
-  /// (Filings::Import, reviewers only). The answer: {rows, saved, submitted, rejected,
-  /// problems: [WorkbookProblem…]}. Without clean_only, any problem fails with
-  /// ValidationFailed (details.problems) and nothing is written.
+  /// (Filings::Import, reviewers only). The answer: {units, saved, submitted, rejected,
+  /// would_save, check_only, problems: [WorkbookProblem…]}. Without clean_only, any problem fails
+  /// with ValidationFailed (details.problems) and nothing is written.
   Result<nlohmann::json> Import(const identity::Principal& who, std::string_view bytes,
                                 const WorkbookImportOptions& options,
                                 const identity::RequestOrigin& origin);
