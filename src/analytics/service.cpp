@@ -271,18 +271,28 @@ Result<json> Summaries::Summary(const Principal& who, const SummaryQuery& q) {
   return out;
 }
 
-Result<json> Summaries::Units(const Principal& who, const SummaryQuery& q) {
+Status Summaries::Validate(const Principal& who, const SummaryQuery& q) const {
+  return Prepare(who, q).status();
+}
+
+struct Summaries::UnitSelection {
+  const Snapshot* snapshot = nullptr;
+  const catalog::Form* form = nullptr;
+  std::vector<size_t> columns;  ///< snapshot columns of the requested indicators
+  std::vector<uint32_t> rows;   ///< matching snapshot rows in list order
+};
+
+Status Summaries::SelectUnits(const Principal& who, const SummaryQuery& q,
+                              const std::function<Status(const UnitSelection&)>& fn) {
   HUOJU_ASSIGN_OR_RETURN(Plan plan, Prepare(who, q));
-  if (q.offset < 0 || q.limit < 1 || q.limit > kMaxListRows) {
-    return Status::InvalidField("limit", "每页条数超出范围");
-  }
-  json out;
-  HUOJU_RETURN_IF_ERROR(snapshots_.Read(
+  return snapshots_.Read(
       {{q.form, q.period}}, [&](const std::vector<const Snapshot*>& snaps) -> Status {
         const Snapshot& s = *snaps[0];
+        UnitSelection sel;
+        sel.snapshot = &s;
         const catalog::Catalog* cat = catalogs_(s.catalog_year);
-        const catalog::Form* form = cat == nullptr ? nullptr : cat->FindForm(s.form_code);
-        HUOJU_ASSIGN_OR_RETURN(auto cols, Columns(s, q.indicators));
+        sel.form = cat == nullptr ? nullptr : cat->FindForm(s.form_code);
+        HUOJU_ASSIGN_OR_RETURN(sel.columns, Columns(s, q.indicators));
         std::optional<size_t> sort;
         if (!q.sort.empty()) {
           auto it = s.indicator_index.find(q.sort);
@@ -292,53 +302,84 @@ Result<json> Summaries::Units(const Principal& who, const SummaryQuery& q) {
           }
           sort = it->second;
         }
-        RowFilter filter = FilterFor(who, plan.state, plan.node, form);
+        RowFilter filter = FilterFor(who, plan.state, plan.node, sel.form);
         for (const auto& [k, v] : q.keys) {
           const Dimension d = *ParseDimension(k);
           filter.equal.emplace_back(d, snapshots_.dictionary(d).Find(v).value_or(kNeverId));
         }
-        const auto rows = MatchingRows(s, filter, sort);
-        json items = json::array();
-        const auto end = std::min<size_t>(rows.size(), static_cast<size_t>(q.offset + q.limit));
-        for (size_t i = static_cast<size_t>(q.offset); i < end; ++i) {
-          const uint32_t r = rows[i];
-          auto unit = snapshots_.directory().Get(s.unit_id[r]);
-          json keys = json::object();
-          for (size_t d = 0; d < kDimensionCount; ++d) {
-            const auto dim = static_cast<Dimension>(d);
-            const std::string code = snapshots_.dictionary(dim).Code(s.dims[d][r]);
-            keys[DimensionCode(dim)] = {{"code", code},
-                                        {"name", snapshots_.ValueName(dim, code, s.catalog_year)}};
-          }
-          json values = json::array();
-          for (size_t c : cols) {
-            values.push_back(s.Missing(c, r) ? json() : Number(s.columns[c].values[r]));
-          }
-          items.push_back(
-              {{"filing_id", s.filing_id[r]},
-               {"unit_id", s.unit_id[r]},
-               {"name", unit ? unit->name : ""},
-               {"uscc", unit ? unit->uscc : ""},
-               {"state", filing::StateCode(static_cast<filing::FilingState>(s.state[r]))},
-               {"keys", std::move(keys)},
-               {"values", std::move(values)}});
-        }
-        json indicators = json::array();
-        for (size_t c : cols) {
-          const catalog::Indicator* ind =
-              form == nullptr ? nullptr : form->FindIndicator(s.indicators[c]);
-          indicators.push_back({{"code", s.indicators[c]},
-                                {"name", ind ? ind->name : s.indicators[c]},
-                                {"unit", ind ? ind->unit : ""}});
-        }
-        out = {{"items", std::move(items)},
-               {"total", rows.size()},
-               {"offset", q.offset},
-               {"limit", q.limit},
-               {"indicators", std::move(indicators)}};
-        return Status::Ok();
-      }));
+        sel.rows = MatchingRows(s, filter, sort);
+        return fn(sel);
+      });
+}
+
+Result<json> Summaries::Units(const Principal& who, const SummaryQuery& q) {
+  if (q.offset < 0 || q.limit < 1 || q.limit > kMaxListRows) {
+    return Status::InvalidField("limit", "每页条数超出范围");
+  }
+  json out;
+  HUOJU_RETURN_IF_ERROR(SelectUnits(who, q, [&](const UnitSelection& sel) -> Status {
+    const Snapshot& s = *sel.snapshot;
+    json items = json::array();
+    const auto end = std::min<size_t>(sel.rows.size(), static_cast<size_t>(q.offset + q.limit));
+    for (size_t i = static_cast<size_t>(q.offset); i < end; ++i) {
+      const uint32_t r = sel.rows[i];
+      auto unit = snapshots_.directory().Get(s.unit_id[r]);
+      json keys = json::object();
+      for (size_t d = 0; d < kDimensionCount; ++d) {
+        const auto dim = static_cast<Dimension>(d);
+        const std::string code = snapshots_.dictionary(dim).Code(s.dims[d][r]);
+        keys[DimensionCode(dim)] = {{"code", code},
+                                    {"name", snapshots_.ValueName(dim, code, s.catalog_year)}};
+      }
+      json values = json::array();
+      for (size_t c : sel.columns) {
+        values.push_back(s.Missing(c, r) ? json() : Number(s.columns[c].values[r]));
+      }
+      items.push_back({{"filing_id", s.filing_id[r]},
+                       {"unit_id", s.unit_id[r]},
+                       {"name", unit ? unit->name : ""},
+                       {"uscc", unit ? unit->uscc : ""},
+                       {"state", filing::StateCode(static_cast<filing::FilingState>(s.state[r]))},
+                       {"keys", std::move(keys)},
+                       {"values", std::move(values)}});
+    }
+    out = {{"items", std::move(items)},
+           {"total", sel.rows.size()},
+           {"offset", q.offset},
+           {"limit", q.limit},
+           {"indicators", IndicatorList(s, sel.form, sel.columns)}};
+    return Status::Ok();
+  }));
   return out;
+}
+
+Status Summaries::ForEachUnit(const Principal& who, const SummaryQuery& q,
+                              const std::function<Status(const nlohmann::json&, size_t)>& begin,
+                              const std::function<Status(const UnitListRow&)>& row) {
+  return SelectUnits(who, q, [&](const UnitSelection& sel) -> Status {
+    const Snapshot& s = *sel.snapshot;
+    HUOJU_RETURN_IF_ERROR(begin(IndicatorList(s, sel.form, sel.columns), sel.rows.size()));
+    UnitListRow out;
+    out.values.resize(sel.columns.size());
+    for (const uint32_t r : sel.rows) {
+      out.filing_id = s.filing_id[r];
+      out.unit_id = s.unit_id[r];
+      auto unit = snapshots_.directory().Get(s.unit_id[r]);
+      out.name = unit ? std::move(unit->name) : std::string();
+      out.uscc = unit ? std::move(unit->uscc) : std::string();
+      out.state = filing::StateCode(static_cast<filing::FilingState>(s.state[r]));
+      for (size_t d = 0; d < kDimensionCount; ++d) {
+        out.codes[d] = snapshots_.dictionary(static_cast<Dimension>(d)).Code(s.dims[d][r]);
+      }
+      for (size_t i = 0; i < sel.columns.size(); ++i) {
+        const size_t c = sel.columns[i];
+        out.values[i] =
+            s.Missing(c, r) ? std::numeric_limits<double>::quiet_NaN() : s.columns[c].values[r];
+      }
+      HUOJU_RETURN_IF_ERROR(row(out));
+    }
+    return Status::Ok();
+  });
 }
 
 Result<json> Summaries::YearOnYear(const Principal& who, const SummaryQuery& q) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "huoju/core/identifiers.hpp"
@@ -17,7 +18,8 @@ using identity::Principal;
 Application::Application(std::unique_ptr<store::Database> db,
                          std::unique_ptr<identity::PasswordHasher> hasher,
                          std::unique_ptr<org::Directory> directory,
-                         std::unique_ptr<CatalogRegistry> catalogs, const Clock& clock)
+                         std::unique_ptr<CatalogRegistry> catalogs, const Clock& clock,
+                         const std::string& jobs_dir)
     : db_(std::move(db)),
       hasher_(std::move(hasher)),
       directory_(std::move(directory)),
@@ -34,6 +36,16 @@ Application::Application(std::unique_ptr<store::Database> db,
   unit_accounts_ = std::make_unique<UnitAccounts>(*db_, *hasher_, *sessions_, clock_);
   administration_ =
       std::make_unique<Administration>(*db_, *hasher_, *sessions_, *directory_, clock_);
+  Jobs::Options job_options;
+  job_options.dir = jobs_dir;
+  jobs_ = std::make_unique<Jobs>(job_options, clock_);
+  exports_ = std::make_unique<Exports>(*summaries_, *jobs_, clock_);
+}
+
+Application::~Application() {
+  // Export jobs read the snapshots: stop them before anything they use goes away.
+  exports_.reset();
+  jobs_.reset();
 }
 
 Result<std::unique_ptr<Application>> Application::Open(const Config& config, const Clock& clock) {
@@ -52,8 +64,9 @@ Result<std::unique_ptr<Application>> Application::Open(const Config& config, con
   auto hasher = std::make_unique<identity::PasswordHasher>(cost, std::max(1, cores - 1));
   HUOJU_ASSIGN_OR_RETURN(auto directory, org::Directory::Load(*db));
   HUOJU_ASSIGN_OR_RETURN(auto catalogs, CatalogRegistry::Open(*db, config.catalog_dir, clock));
-  return std::unique_ptr<Application>(new Application(
-      std::move(db), std::move(hasher), std::move(directory), std::move(catalogs), clock));
+  return std::unique_ptr<Application>(
+      new Application(std::move(db), std::move(hasher), std::move(directory), std::move(catalogs),
+                      clock, (std::filesystem::path(config.data_dir) / "jobs").string()));
 }
 
 Result<Principal> Application::OperatorPrincipal() {

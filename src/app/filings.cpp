@@ -1885,8 +1885,7 @@ Result<Filings::File> Filings::Print(const Principal& who, int64_t filing_id) {
   h.version = l.f.version;
   h.data_hash = ShortHash(l.f.data_hash);
   const int64_t now = clock_.NowMillis();
-  h.printed_at = FormatIsoUtc(now).substr(0, 16);
-  std::replace(h.printed_at.begin(), h.printed_at.end(), 'T', ' ');
+  h.printed_at = FormatBeijingMinutes(now);  // Beijing time, as the unit reads it on paper
   h.qr_payload = ScanCode(l.f.id, l.f.version, l.f.data_hash);
   HUOJU_ASSIGN_OR_RETURN(auto pdf,
                          io::RenderFilingPdf(l.catalog->catalog(), *l.form, l.f.values, h));

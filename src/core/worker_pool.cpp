@@ -1,6 +1,22 @@
 #include "huoju/core/worker_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace huoju {
+
+void LowerThisThreadPriority(int steps) {
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) {
+    (void)::setpriority(PRIO_PROCESS, tid, std::min(now + steps, 19));
+  }
+}
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
   threads_.reserve(threads);

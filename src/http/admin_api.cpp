@@ -84,19 +84,6 @@ Result<std::optional<int>> QueryDate(const Context& c, const std::string& name,
   return days;
 }
 
-// RFC 5987 file name, so Chinese names survive every browser.
-std::string ContentDisposition(const std::string& file_name) {
-  std::string encoded;
-  for (unsigned char ch : file_name) {
-    if (std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_') {
-      encoded += static_cast<char>(ch);
-    } else {
-      encoded += fmt::format("%{:02X}", ch);
-    }
-  }
-  return fmt::format("attachment; filename=\"download\"; filename*=UTF-8''{}", encoded);
-}
-
 Result<Response> MoveNode(Context& c) {
   HUOJU_ASSIGN_OR_RETURN(int64_t id, PathId(c.params, "id"));
   HUOJU_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(c.request, {"parent_id", "reason"}));
@@ -229,7 +216,7 @@ Result<Response> AuditLog(Context& c) {
     HUOJU_ASSIGN_OR_RETURN(r.body, io::WriteTableXlsx(table));
     r.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   }
-  r.headers.emplace_back("Content-Disposition", ContentDisposition("审计日志." + format));
+  r.headers.emplace_back("Content-Disposition", AttachmentDisposition("审计日志." + format));
   return r;
 }
 

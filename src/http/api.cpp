@@ -7,6 +7,7 @@
 #include "src/http/admin_api.hpp"
 #include "src/http/filing_api.hpp"
 #include "src/http/identity_api.hpp"
+#include "src/http/job_api.hpp"
 #include "src/http/summary_api.hpp"
 #include "src/http/workbook_api.hpp"
 
@@ -153,6 +154,7 @@ Router BuildApiRouter() {
   AddAccountRoutes(r);
   AddIdentityRoutes(r);
   AddAdminRoutes(r);
+  AddJobRoutes(r);
   return r;
 }
 

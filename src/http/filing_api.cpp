@@ -42,25 +42,12 @@ Result<int64_t> QueryInt(const Context& c, const std::string& name, const std::s
   return v;
 }
 
-// RFC 5987 file name, so Chinese names survive every browser.
-std::string ContentDisposition(const std::string& file_name) {
-  std::string encoded;
-  for (unsigned char ch : file_name) {
-    if (std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_') {
-      encoded += static_cast<char>(ch);
-    } else {
-      encoded += fmt::format("%{:02X}", ch);
-    }
-  }
-  return fmt::format("attachment; filename=\"download\"; filename*=UTF-8''{}", encoded);
-}
-
 Response FileResponse(std::string content_type, std::string bytes, const std::string& name) {
   Response r;
   r.status = 200;
   r.content_type = std::move(content_type);
   r.body = std::move(bytes);
-  r.headers.emplace_back("Content-Disposition", ContentDisposition(name));
+  r.headers.emplace_back("Content-Disposition", AttachmentDisposition(name));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

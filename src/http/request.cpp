@@ -1,5 +1,9 @@
 #include "huoju/http/request.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
+
 namespace huoju::http {
 
 const char* MethodName(Method m) {
@@ -170,6 +174,23 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
     }
   }
   return out;
+}
+
+std::string AttachmentDisposition(const std::string& file_name) {
+  std::string encoded;
+  for (unsigned char ch : file_name) {
+    if (std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_') {
+      encoded += static_cast<char>(ch);
+    } else {
+      encoded += fmt::format("%{:02X}", ch);
+    }
+  }
+  const size_t dot = file_name.rfind('.');
+  std::string plain = "download";
+  if (dot != std::string::npos && file_name.size() - dot <= 6) {
+    plain += file_name.substr(dot);
+  }
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", plain, encoded);
 }
 
 }  // namespace huoju::http

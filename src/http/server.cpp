@@ -283,7 +283,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Write(Response resp) {
+    if (!resp.file_path.empty()) {
+      // A file (a finished export): streamed from disk, never read into memory.
+      auto res = std::make_shared<bhttp::response<bhttp::file_body>>();
+      beast::error_code ec;
+      res->body().open(resp.file_path.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        Write(ErrorResponse(Status::NotFound("文件不存在或已过期")));
+        return;
+      }
+      Send(std::move(res), std::move(resp));
+      return;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->body() = std::move(resp.body);
+    Send(std::move(res), std::move(resp));
+  }
+
+  template <class Body>
+  void Send(std::shared_ptr<bhttp::response<Body>> res, Response resp) {
     res->result(static_cast<unsigned>(resp.status));
     res->version(11);
     res->set(bhttp::field::server, "huoju");
@@ -303,15 +321,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     const bool keep = keep_alive_ && !server_.draining.load();
     res->keep_alive(keep);
-    const size_t body_size = resp.body.size();
-    res->body() = std::move(resp.body);
     res->prepare_payload();
+    const uint64_t body_size = res->payload_size().value_or(0);
     if (head_only_) {
-      res->body().clear();
+      res->body() = typename Body::value_type();
       res->set(bhttp::field::content_length, std::to_string(body_size));
     }
     status_ = resp.status;
-    stream_.expires_after(std::chrono::seconds(30));
+    // 30 s for the answer, plus time for a big file at a slow 100 KB/s (capped at 2 hours).
+    stream_.expires_after(
+        std::chrono::seconds(30 + std::min<uint64_t>(body_size / (100 * 1024), 7200)));
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
                          self->OnWritten(ec, keep);

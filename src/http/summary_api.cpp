@@ -10,9 +10,9 @@
 #include <cmath>
 #include <set>
 
+#include "huoju/app/exports.hpp"
 #include "huoju/core/clock.hpp"
 #include "huoju/http/input.hpp"
-#include "huoju/io/spreadsheet.hpp"
 
 namespace huoju::http {
 namespace {
@@ -101,8 +101,8 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
     return it == q.end() ? std::string() : it->second;
   };
   format = get("format");
-  if (!format.empty() && format != "csv" && format != "xlsx") {
-    return Status::InvalidField("format", "导出格式应为 csv 或 xlsx");
+  if (!format.empty() && !app::ParseExportFormat(format)) {
+    return Status::InvalidField("format", "导出格式应为 xlsx、csv 或 pdf");
   }
   SummaryQuery s;
   s.form = get("form");
@@ -138,186 +138,16 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
   return s;
 }
 
-// RFC 5987 file name, so Chinese names survive every browser.
-std::string ContentDisposition(const std::string& file_name) {
-  std::string encoded;
-  for (unsigned char ch : file_name) {
-    if (std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_') {
-      encoded += static_cast<char>(ch);
-    } else {
-      encoded += fmt::format("%{:02X}", ch);
-    }
-  }
-  return fmt::format("attachment; filename=\"download\"; filename*=UTF-8''{}", encoded);
-}
-
-// Numbers in full precision (the shortest text that reads back the same double).
-std::string NumberText(const json& v) {
-  if (v.is_null()) {
-    return "";
-  }
-  if (v.is_number_integer()) {
-    return std::to_string(v.get<int64_t>());
-  }
-  return fmt::format("{}", v.get<double>());
-}
-
 Result<Response> Download(const io::Table& table, const std::string& format,
                           const std::string& name) {
+  const auto kind = app::ParseExportFormat(format);
   Response r;
   r.status = 200;
-  r.headers.emplace_back("Content-Disposition", ContentDisposition(name + "." + format));
+  r.headers.emplace_back("Content-Disposition", AttachmentDisposition(name + "." + format));
   r.headers.emplace_back("Cache-Control", "no-store");
-  if (format == "csv") {
-    r.content_type = "text/csv; charset=utf-8";
-    r.body = io::WriteTableCsv(table);
-    return r;
-  }
-  HUOJU_ASSIGN_OR_RETURN(r.body, io::WriteTableXlsx(table));
-  r.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  r.content_type = app::ExportFormatContentType(*kind);
+  HUOJU_ASSIGN_OR_RETURN(r.body, app::WriteTable(table, *kind));
   return r;
-}
-
-std::string Text(const json& j) {
-  return j.is_string() ? j.get<std::string>() : std::string();
-}
-
-std::string IndicatorLabel(const json& ind) {
-  const std::string unit = Text(ind["unit"]);
-  return unit.empty() ? Text(ind["name"]) : fmt::format("{}（{}）", Text(ind["name"]), unit);
-}
-
-// The dimension columns of a summary answer: code and name of each `by` dimension.
-void DimensionColumns(const json& answer, io::Table& t) {
-  for (const auto& d : answer["by"]) {
-    const auto dim = analytics::ParseDimension(Text(d));
-    const std::string name = dim ? analytics::DimensionName(*dim) : Text(d);
-    t.columns.push_back(name + "代码");
-    t.columns.push_back(name);
-    t.numeric_columns.push_back(false);
-    t.numeric_columns.push_back(false);
-  }
-}
-
-void DimensionCells(const json& answer, const json& row, std::vector<std::string>& cells) {
-  for (const auto& d : answer["by"]) {
-    const std::string key = Text(d);
-    if (row["keys"].contains(key)) {
-      cells.push_back(Text(row["keys"][key]["code"]));
-      cells.push_back(Text(row["keys"][key]["name"]));
-    } else {
-      cells.emplace_back();
-      cells.emplace_back();
-    }
-  }
-}
-
-io::Table SummaryTable(const json& a) {
-  io::Table t;
-  t.title = fmt::format("{} {} 汇总表", Text(a["form"]), Text(a["period"]));
-  t.subtitle_lines = {fmt::format("范围：{}；状态：{}", Text(a["node"]["name"]), Text(a["state"]))};
-  t.columns = {"层级", "项目"};
-  t.numeric_columns = {true, false};
-  DimensionColumns(a, t);
-  t.columns.emplace_back("单位数");
-  t.numeric_columns.push_back(true);
-  for (const auto& ind : a["indicators"]) {
-    for (const char* m : {"合计", "有值单位数", "平均", "占比"}) {
-      t.columns.push_back(fmt::format("{} {}", IndicatorLabel(ind), m));
-      t.numeric_columns.push_back(true);
-    }
-  }
-  for (const auto& r : a["rows"]) {
-    std::vector<std::string> cells = {std::to_string(r["level"].get<int>()), Text(r["label"])};
-    DimensionCells(a, r, cells);
-    cells.push_back(NumberText(r["units"]));
-    for (const auto& c : r["cells"]) {
-      for (const char* m : {"sum", "count", "mean", "share"}) {
-        cells.push_back(NumberText(c[m]));
-      }
-    }
-    t.rows.push_back(std::move(cells));
-  }
-  return t;
-}
-
-io::Table YoyTable(const json& a) {
-  io::Table t;
-  t.title =
-      fmt::format("{} {} 与 {} 同比", Text(a["form"]), Text(a["period"]), Text(a["base_period"]));
-  t.subtitle_lines = {fmt::format("范围：{}；口径：{}", Text(a["node"]["name"]),
-                                  Text(a["basis"]) == "all" ? "全部单位" : "可比单位")};
-  t.columns = {"层级", "项目"};
-  t.numeric_columns = {true, false};
-  DimensionColumns(a, t);
-  t.columns.insert(t.columns.end(), {"本期单位数", "上期单位数"});
-  t.numeric_columns.insert(t.numeric_columns.end(), {true, true});
-  for (const auto& ind : a["indicators"]) {
-    for (const char* m : {"本期", "上期", "增减", "增减（%）"}) {
-      t.columns.push_back(fmt::format("{} {}", IndicatorLabel(ind), m));
-      t.numeric_columns.push_back(true);
-    }
-  }
-  for (const auto& r : a["rows"]) {
-    std::vector<std::string> cells = {std::to_string(r["level"].get<int>()), Text(r["label"])};
-    DimensionCells(a, r, cells);
-    cells.push_back(NumberText(r["units_current"]));
-    cells.push_back(NumberText(r["units_previous"]));
-    for (const auto& c : r["cells"]) {
-      for (const char* m : {"current", "previous", "change", "change_pct"}) {
-        cells.push_back(NumberText(c[m]));
-      }
-    }
-    t.rows.push_back(std::move(cells));
-  }
-  return t;
-}
-
-io::Table UnitsTable(const SummaryQuery& q, const json& a) {
-  io::Table t;
-  t.title = fmt::format("{} {} 单位清单", q.form, q.period);
-  t.subtitle_lines = {fmt::format("共 {} 家", a["total"].get<int64_t>())};
-  t.columns = {"报表编号", "单位编号", "单位名称", "统一社会信用代码", "状态"};
-  t.numeric_columns = {true, true, false, false, false};
-  for (size_t d = 0; d < analytics::kDimensionCount; ++d) {
-    const auto dim = static_cast<analytics::Dimension>(d);
-    // Machine-readable codes under the dimension's code name, so the file loads as data.
-    t.columns.emplace_back(analytics::DimensionCode(dim));
-    t.numeric_columns.push_back(false);
-  }
-  for (const auto& ind : a["indicators"]) {
-    t.columns.push_back(Text(ind["code"]));
-    t.numeric_columns.push_back(true);
-  }
-  for (const auto& it : a["items"]) {
-    std::vector<std::string> cells = {NumberText(it["filing_id"]), NumberText(it["unit_id"]),
-                                      Text(it["name"]), Text(it["uscc"]), Text(it["state"])};
-    for (size_t d = 0; d < analytics::kDimensionCount; ++d) {
-      cells.push_back(
-          Text(it["keys"][analytics::DimensionCode(static_cast<analytics::Dimension>(d))]["code"]));
-    }
-    for (const auto& v : it["values"]) {
-      cells.push_back(NumberText(v));
-    }
-    t.rows.push_back(std::move(cells));
-  }
-  return t;
-}
-
-io::Table ChangesTable(const SummaryQuery& q, const json& a) {
-  io::Table t;
-  t.title = fmt::format("{} {} 指标 {} 同比大幅变动清单（对比 {}）", q.form, q.period,
-                        Text(a["indicator"]), Text(a["base_period"]));
-  t.subtitle_lines = {
-      fmt::format("变动幅度 ≥ {}%，共 {} 家", q.threshold, a["total"].get<int64_t>())};
-  t.columns = {"报表编号", "单位名称", "统一社会信用代码", "本期", "上期", "增减", "增减（%）"};
-  t.numeric_columns = {true, false, false, true, true, true, true};
-  for (const auto& it : a["items"]) {
-    t.rows.push_back({NumberText(it["filing_id"]), Text(it["name"]), Text(it["uscc"]),
-                      NumberText(it["current"]), NumberText(it["previous"]),
-                      NumberText(it["change"]), NumberText(it["change_pct"])});
-  }
-  return t;
 }
 
 Result<Response> Summary(Context& c) {
@@ -327,7 +157,7 @@ Result<Response> Summary(Context& c) {
   if (format.empty()) {
     return Response::Json(200, a);
   }
-  return Download(SummaryTable(a), format, fmt::format("汇总表-{}-{}", q.form, q.period));
+  return Download(app::SummaryTable(a), format, app::ExportBaseName(app::ExportKind::kSummary, q));
 }
 
 Result<Response> Units(Context& c) {
@@ -337,7 +167,7 @@ Result<Response> Units(Context& c) {
   if (format.empty()) {
     return Response::Json(200, a);
   }
-  return Download(UnitsTable(q, a), format, fmt::format("单位清单-{}-{}", q.form, q.period));
+  return Download(app::UnitsTable(q, a), format, app::ExportBaseName(app::ExportKind::kUnits, q));
 }
 
 Result<Response> Yoy(Context& c) {
@@ -347,7 +177,7 @@ Result<Response> Yoy(Context& c) {
   if (format.empty()) {
     return Response::Json(200, a);
   }
-  return Download(YoyTable(a), format, fmt::format("同比-{}-{}", q.form, q.period));
+  return Download(app::YoyTable(a), format, app::ExportBaseName(app::ExportKind::kYoy, q));
 }
 
 Result<Response> Changes(Context& c) {
@@ -357,12 +187,41 @@ Result<Response> Changes(Context& c) {
   if (format.empty()) {
     return Response::Json(200, a);
   }
-  return Download(ChangesTable(q, a), format, fmt::format("大幅变动-{}-{}", q.form, q.period));
+  return Download(app::ChangesTable(q, a), format,
+                  app::ExportBaseName(app::ExportKind::kChanges, q));
+}
+
+// POST /api/v1/exports?what=summary|units|yoy|changes&format=xlsx|csv|pdf&<the route's query>:
+// the same export as a background job (202 with the job; poll /api/v1/jobs/:id).
+Result<Response> StartExport(Context& c) {
+  Request inner = c.request;
+  const auto what_it = inner.query.find("what");
+  const std::string what = what_it == inner.query.end() ? std::string() : what_it->second;
+  const auto kind = app::ParseExportKind(what);
+  if (!kind) {
+    return Status::InvalidField(
+        "what",
+        "导出内容应为 summary（汇总表）、units（单位清单）、yoy（同比）或 changes（大幅变动）");
+  }
+  inner.query.erase("what");
+  if (inner.query.count("format") == 0 || inner.query["format"].empty()) {
+    return Status::InvalidField("format", "请选择导出格式：xlsx、csv 或 pdf");
+  }
+  std::string format;
+  const Kind k = *kind == app::ExportKind::kSummary ? Kind::kSummary
+                 : *kind == app::ExportKind::kUnits ? Kind::kUnits
+                 : *kind == app::ExportKind::kYoy   ? Kind::kYoy
+                                                    : Kind::kChanges;
+  HUOJU_ASSIGN_OR_RETURN(auto q, ParseSummaryQuery(inner, k, format));
+  HUOJU_ASSIGN_OR_RETURN(auto job,
+                         c.app.exports().Start(*c.who, *kind, *app::ParseExportFormat(format), q));
+  return Response::Json(202, job);
 }
 
 }  // namespace
 
 void AddSummaryRoutes(Router& r) {
+  r.Add({Method::kPost, "/api/v1/exports", true, Action::kViewProgress, StartExport, false});
   auto add = [&](const char* pattern, Handler h) {
     r.Add({Method::kGet, pattern, true, Action::kViewProgress, std::move(h), false});
   };

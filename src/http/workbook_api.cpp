@@ -44,18 +44,6 @@ Result<bool> QueryFlag(const Context& c, const std::string& name, const std::str
   return Status::InvalidField(name, fmt::format("{}应为 1 或 0", label));
 }
 
-std::string ContentDisposition(const std::string& file_name) {
-  std::string encoded;
-  for (unsigned char ch : file_name) {
-    if (std::isalnum(ch) != 0 || ch == '.' || ch == '-' || ch == '_') {
-      encoded += static_cast<char>(ch);
-    } else {
-      encoded += fmt::format("%{:02X}", ch);
-    }
-  }
-  return fmt::format("attachment; filename=\"template.xlsx\"; filename*=UTF-8''{}", encoded);
-}
-
 app::Workbooks WorkbooksOf(Context& c) {
   return app::Workbooks(c.app.db(), c.app.directory(), c.app.catalogs(), c.app.filings());
 }
@@ -77,7 +65,7 @@ Result<Response> Template(Context& c) {
   r.status = 200;
   r.content_type = file.content_type;
   r.body = std::move(file.bytes);
-  r.headers.emplace_back("Content-Disposition", ContentDisposition(file.file_name));
+  r.headers.emplace_back("Content-Disposition", AttachmentDisposition(file.file_name));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

@@ -276,6 +276,10 @@ Result<std::string> WriteTableXlsx(const Table& table) {
   return bytes;
 }
 
+void AppendCsvRow(std::string& out, const std::vector<std::string>& fields) {
+  AppendCsvLine(out, fields, fields.size());
+}
+
 std::string WriteTableCsv(const Table& table) {
   std::string out = "\xEF\xBB\xBF";
   size_t n = table.columns.size();

@@ -58,6 +58,12 @@ const ROUTE_KINDS = {
   'GET /api/v1/summaries/units': 'review-read',
   'GET /api/v1/summaries/yoy': 'review-read',
   'GET /api/v1/summaries/yoy/changes': 'review-read',
+  // Background exports and jobs (see checkJobRoute).
+  'POST /api/v1/exports': 'export',
+  'GET /api/v1/jobs': 'self',
+  'GET /api/v1/jobs/:id': 'job',
+  'GET /api/v1/jobs/:id/file': 'job',
+  'DELETE /api/v1/jobs/:id': 'job',
   // Accounts and sessions (see the account matrix below).
   'POST /api/v1/auth/password': 'account-self',
   'POST /api/v1/auth/password-reset': 'reset-public',
@@ -190,6 +196,8 @@ for (const user of DEMO_ACCOUNTS) {
         await checkFilingRoute(user, s, method, rawPath, kind);
       } else if (kind === 'workbook') {
         await checkWorkbookRoute(user, s, method, rawPath);
+      } else if (kind === 'export' || kind === 'job') {
+        await checkJobRoute(user, s, method, rawPath, kind);
       } else if (ACCOUNT_KINDS.has(kind)) {
         await checkAccountRoute(user, s, method, rawPath, kind);
       } else if (IDENTITY_KINDS.has(kind)) {
@@ -360,6 +368,59 @@ async function checkFilingRoute(user, s, method, rawPath, kind) {
     default:
       throw new Error(kind);
   }
+}
+
+// ---- background exports: reviewers and the center in scope; a job only for its owner ---------
+const EXPORTERS = new Set(['center', 'gd_reviewer', 'bj_reviewer', 'sz_city_reviewer', 'sz_zone_reviewer']);
+let centerJob;  // a finished export of the center, which nobody else may see
+
+async function waitJob(s, id) {
+  for (let i = 0; i < 300; i++) {
+    const r = await call(server.url, `/api/v1/jobs/${id}`, { session: s });
+    if (!['queued', 'running'].includes(r.body.state)) return r.body;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error(`job ${id} did not end`);
+}
+
+async function checkJobRoute(user, s, method, rawPath, kind) {
+  const q = 'what=summary&format=csv&form=GQ-002&period=2024&state=all';
+  if (kind === 'export') {
+    const r = await call(server.url, `${rawPath}?${q}`, { method, session: s });
+    if (!EXPORTERS.has(user)) {
+      assert.equal(r.status, 403, `${user} may not export: ${r.status}`);
+      return;
+    }
+    assert.equal(r.status, 202, `${user} export: ${JSON.stringify(r.body)}`);
+    assert.equal((await waitJob(s, r.body.id)).state, 'done');
+    const { outside } = targetsFor(user);
+    if (outside !== null) {
+      const no = await call(server.url, `${rawPath}?${q}&node=${outside}`, { method, session: s });
+      assert.equal(no.status, 404, `${user} export outside scope`);
+    }
+    return;
+  }
+  if (!centerJob) {
+    const r = await call(server.url, `/api/v1/exports?${q}`, { method: 'POST', session: sessions.center });
+    assert.equal(r.status, 202);
+    centerJob = (await waitJob(sessions.center, r.body.id)).id;
+  }
+  const target = rawPath.replace(':id', centerJob);
+  if (user === 'center') {
+    if (method === 'DELETE') {  // the center deletes a job of its own, not the shared one
+      const r = await call(server.url, `/api/v1/exports?${q}`, { method: 'POST', session: s });
+      const id = (await waitJob(s, r.body.id)).id;
+      assert.equal((await call(server.url, rawPath.replace(':id', id), { method, session: s })).status, 200);
+      return;
+    }
+    const r = await call(server.url, target, { method, session: s });
+    assert.equal(r.status, 200, `center ${method} ${rawPath}`);
+    return;
+  }
+  const r = await call(server.url, target, { method, session: s });
+  assert.equal(r.status, 404, `${user} ${method} ${rawPath} of another account's job`);
+  const absent = await call(server.url, rawPath.replace(':id', 'f'.repeat(32)), { method, session: s });
+  assert.equal(absent.status, 404);
 }
 
 // ---- Excel workbooks: a unit's template for the unit itself and reviewers in scope, batch ----

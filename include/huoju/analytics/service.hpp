@@ -9,6 +9,8 @@
 // Thread-safe.
 #pragma once
 
+#include <array>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -38,13 +40,34 @@ struct SummaryQuery {
   double min_value = 0;              ///< large changes
 };
 
+/// One unit of a list as ForEachUnit hands it out (buffers reused from row to row).
+struct UnitListRow {
+  int64_t filing_id = 0;
+  int64_t unit_id = 0;
+  std::string name;
+  std::string uscc;
+  const char* state = "";                          ///< filing state code
+  std::array<std::string, kDimensionCount> codes;  ///< dimension value codes (kNoValue: 未分类)
+  std::vector<double> values;                      ///< the indicators in order; NaN = blank
+};
+
 class Summaries {
  public:
   Summaries(store::Database& db, const org::Directory& directory, Snapshots::CatalogLookup catalogs,
             Snapshots::Options options = {});
 
+  /// The checks every answer starts with (authorization, scope, parameters), without reading
+  /// any data: for starting background exports with an immediate answer.
+  Status Validate(const identity::Principal& who, const SummaryQuery& q) const;
   Result<nlohmann::json> Summary(const identity::Principal& who, const SummaryQuery& q);
   Result<nlohmann::json> Units(const identity::Principal& who, const SummaryQuery& q);
+  /// The whole list of Units (every row, offset and limit ignored) for exports: `begin` gets
+  /// the indicator list ({code, name, unit}…) and the row count, then `row` every row in list
+  /// order. A failed Status from either stops the walk and is returned (cancellation). The
+  /// snapshot stays read-locked during the walk: the callbacks must not call Summaries.
+  Status ForEachUnit(const identity::Principal& who, const SummaryQuery& q,
+                     const std::function<Status(const nlohmann::json&, size_t)>& begin,
+                     const std::function<Status(const UnitListRow&)>& row);
   Result<nlohmann::json> YearOnYear(const identity::Principal& who, const SummaryQuery& q);
   Result<nlohmann::json> LargeChanges(const identity::Principal& who, const SummaryQuery& q);
 
@@ -55,7 +78,10 @@ class Summaries {
 
  private:
   struct Plan;
+  struct UnitSelection;
   Result<Plan> Prepare(const identity::Principal& who, const SummaryQuery& q) const;
+  Status SelectUnits(const identity::Principal& who, const SummaryQuery& q,
+                     const std::function<Status(const UnitSelection&)>& fn);
 
   Snapshots::CatalogLookup catalogs_;
   Snapshots snapshots_;

@@ -15,7 +15,9 @@
 #include "huoju/analytics/service.hpp"
 #include "huoju/app/administration.hpp"
 #include "huoju/app/catalog_registry.hpp"
+#include "huoju/app/exports.hpp"
 #include "huoju/app/filings.hpp"
+#include "huoju/app/jobs.hpp"
 #include "huoju/app/registrations.hpp"
 #include "huoju/app/unit_accounts.hpp"
 #include "huoju/core/clock.hpp"
@@ -51,6 +53,13 @@ class Application {
   UnitAccounts& unit_accounts() { return *unit_accounts_; }
   /// Org tree editing with history, account management, the audit-log viewer (admin).
   Administration& administration() { return *administration_; }
+  /// Background jobs (exports) with progress, per account.
+  Jobs& jobs() { return *jobs_; }
+  /// Summaries and lists as Excel, CSV and PDF files made by background jobs.
+  Exports& exports() { return *exports_; }
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
   /// The first active Torch Center account, for operator commands run on the server itself
   /// (demo data, bulk import). Blocking.
   Result<identity::Principal> OperatorPrincipal();
@@ -70,7 +79,7 @@ class Application {
  private:
   Application(std::unique_ptr<store::Database> db, std::unique_ptr<identity::PasswordHasher> hasher,
               std::unique_ptr<org::Directory> directory, std::unique_ptr<CatalogRegistry> catalogs,
-              const Clock& clock);
+              const Clock& clock, const std::string& jobs_dir);
 
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<identity::PasswordHasher> hasher_;
@@ -83,6 +92,8 @@ class Application {
   std::unique_ptr<Registrations> registrations_;
   std::unique_ptr<UnitAccounts> unit_accounts_;
   std::unique_ptr<Administration> administration_;
+  std::unique_ptr<Jobs> jobs_;
+  std::unique_ptr<Exports> exports_;
 };
 
 /// Page JSON: {"items": [...], "total", "offset", "limit"}.

@@ -42,4 +42,8 @@ class ManualClock final : public Clock {
 /// ISO 8601 UTC time with milliseconds, e.g. 2026-11-27T09:40:46.123Z.
 std::string FormatIsoUtc(UnixMillis t);
 
+/// Beijing time (UTC+8, no daylight saving) to the minute, as printed on paper and in file
+/// headers: 2026-11-28 03:05.
+std::string FormatBeijingMinutes(UnixMillis t);
+
 }  // namespace huoju

@@ -15,6 +15,11 @@
 
 namespace huoju {
 
+/// Gives the calling thread `steps` more niceness (Linux schedules threads, not processes), so
+/// that background work (password hashing, export jobs) yields the CPU to request handling.
+/// Best effort: failures are ignored (the work still runs, at normal priority).
+void LowerThisThreadPriority(int steps);
+
 class WorkerPool {
  public:
   /// Starts `threads` workers; at most `max_queued` tasks wait at any time.

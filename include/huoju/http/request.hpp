@@ -56,6 +56,10 @@ int HttpStatusFor(ErrorCode code);
 /// `{"error": {"code", "message", "details"}}` with the mapped HTTP status.
 Response ErrorResponse(const Status& status);
 
+/// `Content-Disposition: attachment` naming `file_name` (RFC 5987, so Chinese names survive
+/// every browser; "download.<ext>" for clients that know only the plain form).
+std::string AttachmentDisposition(const std::string& file_name);
+
 /// Decodes %XX and (in queries) '+'. Invalid escapes are an error.
 Result<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 

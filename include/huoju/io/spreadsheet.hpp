@@ -21,4 +21,7 @@ Result<std::string> WriteTableXlsx(const Table& table);
 /// spreadsheet programs do not run it as a formula.
 std::string WriteTableCsv(const Table& table);
 
+/// Appends one CSV record (the quoting and formula guard of WriteTableCsv) with CRLF.
+void AppendCsvRow(std::string& out, const std::vector<std::string>& fields);
+
 }  // namespace huoju::io
