@@ -116,10 +116,120 @@ Result<Filings::File> Workbooks::Template(const identity::Principal& who,
                        std::move(bytes)};
 }
 
+namespace {
+
+json ProblemsJson(const std::vector<WorkbookProblem>& problems) {
+  json out = json::array();
+  for (const auto& p : problems) {
+    if (out.size() >= kMaxProblemsReported) {
+      break;
+    }
+    out.push_back(p.ToJson());
+  }
+  return out;
+}
+
+}  // namespace
+
+// A unit's own workbook: the unit layout of its own filing, saved like a save on the filling
+// page (same version check, audit and locks); errors and warnings come back located in the
+// workbook and stay on the filing as after any save, to be fixed or explained before submitting.
+Result<json> Workbooks::ImportOwn(const identity::Principal& who, std::string_view bytes,
+                                  const WorkbookImportOptions& options,
+                                  const identity::RequestOrigin& origin) {
+  HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_));
+  if (wb.layout != WorkbookLayout::kUnit || wb.units.size() != 1) {
+    return Status::Forbidden("填报单位只能导入本单位的单表模板，批量模板由审核部门导入");
+  }
+  if (wb.units[0].uscc != who.scope.uscc) {
+    return Status::Forbidden(
+        fmt::format("这份模板属于统一社会信用代码为 {} 的单位，不是本单位（{}）的，未导入",
+                    wb.units[0].uscc, who.scope.uscc));
+  }
+  auto answer = [&](int64_t saved, const json& extra) {
+    json out = {{"form", wb.form_code},
+                {"period", wb.period},
+                {"layout", "unit"},
+                {"units", 1},
+                {"saved", saved},
+                {"submitted", 0},
+                {"rejected", saved == 1 ? 0 : 1},
+                {"would_save", wb.problems.empty() ? 1 : 0},
+                {"check_only", options.check_only},
+                {"problems", ProblemsJson(wb.problems)}};
+    out.update(extra);
+    return out;
+  };
+  if (!wb.problems.empty()) {
+    if (options.check_only) {
+      return answer(0, json::object());
+    }
+    return Status(
+        ErrorCode::kValidationFailed,
+        fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
+                    wb.problems.size()),
+        json{{"problems", ProblemsJson(wb.problems)},
+             {"form", wb.form_code},
+             {"period", wb.period}});
+  }
+  if (options.check_only) {
+    return answer(0, json::object());
+  }
+  int64_t filing_id = 0;
+  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(auto rows,
+                           s.Query("SELECT id FROM filing WHERE form_code = ? AND period_key = ? "
+                                   "AND unit_id = ?",
+                                   {wb.form_code, wb.period, who.scope.id}));
+    if (rows.empty()) {
+      return Status::NotFound(fmt::format("本单位没有 {} {} 的填报任务", wb.form_code, wb.period));
+    }
+    filing_id = rows.Int(0, 0);
+    return Status::Ok();
+  }));
+  HUOJU_ASSIGN_OR_RETURN(json current, filings_.Get(who, filing_id));
+  SaveRequest req;
+  req.expected_version = current.value("version", int64_t{0});
+  req.values = wb.units[0].values;
+  req.explanations = current.value("explanations", json::object());
+  HUOJU_ASSIGN_OR_RETURN(json saved, filings_.Save(who, filing_id, req, origin));
+  // Every audit failure after the save, located at its cell in the workbook.
+  for (const auto& f : saved["failures"]) {
+    CellOrigin at = wb.unit_origin[0];
+    at.col = 0;
+    std::string field;
+    for (const auto& c : f["cells"]) {
+      field = c.get<std::string>();
+      if (auto it = wb.cells[0].find(field); it != wb.cells[0].end()) {
+        at = it->second;
+        break;
+      }
+      if (auto it = wb.layout_cells.find(field); it != wb.layout_cells.end()) {
+        at = it->second;
+        break;
+      }
+    }
+    const bool error = f.value("severity", "") == "error";
+    wb.problems.push_back({at.sheet, at.row, at.col, field, wb.units[0].uscc,
+                           fmt::format("{} {}：{}", error ? "审核错误" : "核实性审核",
+                                       f.value("rule_id", ""), f.value("message", ""))});
+  }
+  const bool changed = saved.value("saved", false);  // the same values make no new version
+  return answer(changed ? 1 : 0, json{{"rejected", 0},
+                                      {"would_save", 1},
+                                      {"unchanged", !changed},
+                                      {"filing_id", filing_id},
+                                      {"version", saved["version"]},
+                                      {"problems", ProblemsJson(wb.problems)}});
+}
+
 Result<json> Workbooks::Import(const identity::Principal& who, std::string_view bytes,
                                const WorkbookImportOptions& options,
                                const identity::RequestOrigin& origin) {
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  if (!Authorize(who, Action::kReviewFiling, nullptr).ok()) {
+    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kFillFiling, nullptr));
+    return ImportOwn(who, bytes, options, origin);
+  }
   HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_));
 
   // The audit as a dry run of the bulk import, over every unit — also those with bad cells
@@ -215,16 +325,7 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
     HUOJU_ASSIGN_OR_RETURN(json dry, filings_.Import(who, io, candidates, origin));
     report(dry);
   }
-  auto problems_json = [&]() {
-    json out = json::array();
-    for (const auto& p : wb.problems) {
-      if (out.size() >= kMaxProblemsReported) {
-        break;
-      }
-      out.push_back(p.ToJson());
-    }
-    return out;
-  };
+
   auto bad_units = [&] {
     int64_t bad = 0;
     for (bool b : wb.unit_bad) {
@@ -243,14 +344,16 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
                 {"rejected", bad},
                 {"would_save", static_cast<int64_t>(wb.units.size()) - bad},
                 {"check_only", true},
-                {"problems", problems_json()}};
+                {"problems", ProblemsJson(wb.problems)}};
   }
   if (!wb.problems.empty() && !options.clean_only) {
     return Status(
         ErrorCode::kValidationFailed,
         fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
                     wb.problems.size()),
-        json{{"problems", problems_json()}, {"form", wb.form_code}, {"period", wb.period}});
+        json{{"problems", ProblemsJson(wb.problems)},
+             {"form", wb.form_code},
+             {"period", wb.period}});
   }
   std::vector<ImportRow> clean;
   std::vector<size_t> clean_unit;
@@ -279,7 +382,7 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
               {"rejected", bad_units()},
               {"would_save", saved},
               {"check_only", false},
-              {"problems", problems_json()}};
+              {"problems", ProblemsJson(wb.problems)}};
 }
 
 }  // namespace huoju::app

@@ -198,6 +198,65 @@ TEST_F(WorkbookTest, UnitTemplateHasValidationProtectionAndReadsBackItsValues) {
   EXPECT_EQ(parsed->cells[0]["qc05_0"].col, 4);
 }
 
+TEST_F(WorkbookTest, AUnitImportsItsOwnWorkbookLikeASave) {
+  SaveRequest save;
+  save.values = {{"qc05_0", 1234.5}, {"qc55", 2000}, {"qc24", 20}};  // GQ002-R01: qc55 > qc05_0
+  ASSERT_TRUE(app_->filings().Save(who_["unit_demo"], filing_, save, {}).ok());
+  auto file =
+      workbooks_->Template(who_["unit_demo"], "GQ-002", "2024", WorkbookLayout::kUnit, 0, 0, true);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  // Meanwhile the page saved other values; the workbook's values win, as a later save would.
+  save.expected_version = Filing(filing_)["version"];
+  save.values = {{"qc05_0", 7}};
+  ASSERT_TRUE(app_->filings().Save(who_["unit_demo"], filing_, save, {}).ok());
+  const int64_t before = Filing(filing_)["version"];
+
+  WorkbookImportOptions check;
+  check.check_only = true;
+  auto checked = workbooks_->Import(who_["unit_demo"], file->bytes, check, {});
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ((*checked)["saved"], 0);
+  EXPECT_EQ(Filing(filing_)["version"], before);
+
+  auto r = workbooks_->Import(who_["unit_demo"], file->bytes, {}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["saved"], 1);
+  EXPECT_EQ((*r)["filing_id"], filing_);
+  const json after = Filing(filing_);
+  EXPECT_EQ(after["version"], before + 1);
+  EXPECT_EQ(after["values"]["qc05_0"], 1234.5);
+  // The audit failures of the saved data come back at their cells of the 填报 sheet.
+  ASSERT_FALSE((*r)["problems"].empty());
+  for (const auto& p : (*r)["problems"]) {
+    EXPECT_EQ(p["sheet"], "填报") << p.dump();
+    EXPECT_NE(p["message"].get<std::string>().find("审核"), std::string::npos) << p.dump();
+  }
+
+  // Another unit's workbook, and a batch workbook, are refused and change nothing.
+  auto other = workbooks_->Template(who_["sz_zone_reviewer"], "GQ-002", "2024",
+                                    WorkbookLayout::kBatch, 0, 0, false);
+  ASSERT_TRUE(other.ok());
+  auto batch = workbooks_->Import(who_["unit_demo"], other->bytes, {}, {});
+  EXPECT_EQ(batch.status().code(), ErrorCode::kForbidden);
+  auto tasks = app_->filings().Queue(who_["center"], {"GQ-002", "2024", "all", "", 0, 50});
+  ASSERT_TRUE(tasks.ok());
+  int64_t foreign = 0;
+  for (const auto& t : (*tasks)["items"]) {
+    if (t["id"] != filing_) {
+      foreign = t["unit"]["id"];
+      break;
+    }
+  }
+  ASSERT_GT(foreign, 0);
+  auto theirs = workbooks_->Template(who_["center"], "GQ-002", "2024", WorkbookLayout::kUnit,
+                                     foreign, 0, false);
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  auto refused = workbooks_->Import(who_["unit_demo"], theirs->bytes, {}, {});
+  EXPECT_EQ(refused.status().code(), ErrorCode::kForbidden);
+  EXPECT_NE(refused.status().message().find("不是本单位"), std::string::npos);
+  EXPECT_EQ(Filing(filing_)["version"], before + 1);
+}
+
 TEST_F(WorkbookTest, TemplateAuthorization) {
   // A unit gets its own template, not a batch; a reviewer gets both for units in scope; the
   // administrator has no survey role.
@@ -327,8 +386,10 @@ TEST_F(WorkbookTest, NotATemplateOrStale) {
       workbooks_->Import(who_["center"], FilledBatch(Version() + 7, {"qc05_0"}, {}), {}, {});
   EXPECT_NE(stale.status().message().find("模板已过期"), std::string::npos)
       << stale.status().ToString();
-  auto unit = workbooks_->Import(who_["unit_demo"], FilledBatch(Version(), {"qc05_0"}, {}), {}, {});
-  EXPECT_EQ(unit.status().code(), ErrorCode::kForbidden);
+  const std::string uscc = Filing(filing_)["unit"]["uscc"];
+  auto unit = workbooks_->Import(
+      who_["unit_demo"], FilledBatch(Version(), {"qc05_0"}, {{3, 0, uscc}, {3, 2, 5}}), {}, {});
+  EXPECT_EQ(unit.status().code(), ErrorCode::kForbidden);  // a batch is for reviewers
 }
 
 }  // namespace

@@ -89,7 +89,9 @@ void AddWorkbookRoutes(Router& r) {
   // The template route asks kViewFiling of the router; Workbooks::Template asks kReviewFiling
   // for batch templates and checks the unit or node against the caller's scope.
   r.Add({Method::kGet, "/api/v1/workbooks/template", true, Action::kViewFiling, Template, false});
-  r.Add({Method::kPost, "/api/v1/workbooks/import", true, Action::kReviewFiling, Import, false});
+  // Import: reviewers (batch or units in scope) and units (their own unit workbook only);
+  // Workbooks::Import decides.
+  r.Add({Method::kPost, "/api/v1/workbooks/import", true, Action::kViewFiling, Import, false});
 }
 
 }  // namespace huoju::http

@@ -215,13 +215,22 @@ test('bad uploads are refused with a message and change nothing', async () => {
 });
 
 test('templates and imports stay in scope', async () => {
-  // A unit gets its own template without naming itself, but no batch and no import.
-  const own = await download('/api/v1/workbooks/template?form=GQ-002&period=2024', s.unit_demo);
+  // A unit gets its own template without naming itself and imports it back (a save of its own
+  // filing), but no batch; a batch upload is refused.
+  const own = await download('/api/v1/workbooks/template?form=GQ-002&period=2024&prefill=1', s.unit_demo);
   assert.equal(own.status, 200);
   const batch = await download('/api/v1/workbooks/template?form=GQ-002&period=2024&layout=batch', s.unit_demo);
   assert.equal(batch.status, 403);
+  const mine = await current();
   const imp = await upload(own.bytes, s.unit_demo);
-  assert.equal(imp.status, 403);
+  assert.equal(imp.status, 200, JSON.stringify(imp.body));
+  assert.equal(imp.body.saved, 0, 'the same values: no new version');
+  assert.equal(imp.body.unchanged, true);
+  assert.equal(imp.body.version, mine.version);
+  const reviewerBatch = await download('/api/v1/workbooks/template?form=GQ-002&period=2024&layout=batch&prefill=1', s.sz_zone_reviewer);
+  const refused = await upload(reviewerBatch.bytes, s.unit_demo);
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.match(refused.body.error.message, /批量模板由审核部门导入/);
   // A Beijing reviewer does not see the Shenzhen unit, and its batch holds no Shenzhen unit.
   const other = await download(`/api/v1/workbooks/template?form=GQ-002&period=2024&layout=unit&unit=${unitId}`, s.bj_reviewer);
   assert.equal(other.status, 404);

@@ -126,15 +126,22 @@ class Workbooks {
                                  const std::string& period, WorkbookLayout layout, int64_t unit_id,
                                  int64_t node_id, bool prefill);
 
-  /// Imports a filled template: every unit is checked and audited like a bulk import
-  /// (Filings::Import, reviewers only). The answer: {units, saved, submitted, rejected,
-  /// would_save, check_only, problems: [WorkbookProblem…]}. Without clean_only, any problem fails
-  /// with ValidationFailed (details.problems) and nothing is written.
+  /// Imports a filled template. Reviewers: every unit is checked and audited like a bulk
+  /// import (Filings::Import). A filling unit: only the unit layout of its own filing, saved
+  /// like a save on the filling page (version check, audit, locks; answered with `filing_id`,
+  /// `version` and the audit failures as located problems — they do not block a save). The answer:
+  /// {units, saved, submitted, rejected, would_save, check_only, problems: [WorkbookProblem…]}.
+  /// Without clean_only, any problem fails with ValidationFailed (details.problems) and nothing is
+  /// written.
   Result<nlohmann::json> Import(const identity::Principal& who, std::string_view bytes,
                                 const WorkbookImportOptions& options,
                                 const identity::RequestOrigin& origin);
 
  private:
+  Result<nlohmann::json> ImportOwn(const identity::Principal& who, std::string_view bytes,
+                                   const WorkbookImportOptions& options,
+                                   const identity::RequestOrigin& origin);
+
   store::Database& db_;
   const org::Directory& directory_;
   const CatalogRegistry& catalogs_;
