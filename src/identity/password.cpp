@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <future>
+
 #include "huoju/core/hash.hpp"
+#include "huoju/core/worker_pool.hpp"
 
 namespace huoju::identity {
 
@@ -14,52 +17,70 @@ PasswordCost PasswordCost::Fast() {
   return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
 }
 
-// Holds one of the concurrency slots for its lifetime. With `bounded`, gives up at once
-// (acquired() false) when the wait queue is full.
-class PasswordHasher::Slot {
- public:
-  explicit Slot(PasswordHasher& h, bool bounded = false) : h_(h) {
-    std::unique_lock<std::mutex> lock(h_.mu_);
-    if (h_.running_ >= h_.max_concurrent_) {
-      if (bounded && h_.waiting_ >= h_.max_waiting_) {
-        return;
-      }
-      ++h_.waiting_;
-      h_.cv_.wait(lock, [this] { return h_.running_ < h_.max_concurrent_; });
-      --h_.waiting_;
-    }
-    ++h_.running_;
-    acquired_ = true;
-  }
-  ~Slot() {
-    if (!acquired_) {
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(h_.mu_);
-      --h_.running_;
-    }
-    h_.cv_.notify_one();
-  }
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
-  bool acquired() const { return acquired_; }
-
- private:
-  PasswordHasher& h_;
-  bool acquired_ = false;
-};
-
 PasswordHasher::PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting)
     : cost_(cost),
       max_concurrent_(max_concurrent < 1 ? 1 : max_concurrent),
-      max_waiting_(max_waiting < 0 ? 4 * max_concurrent_ : max_waiting) {}
+      max_waiting_(max_waiting < 0 ? 4 * max_concurrent_ : max_waiting) {
+  for (int i = 0; i < max_concurrent_; ++i) {
+    threads_.emplace_back([this] {
+      // Hashes yield the CPU to request handling: a login storm slows logins, not pages.
+      LowerThisThreadPriority(10);
+      for (;;) {
+        std::function<void()> task;
+        {
+          std::unique_lock<std::mutex> lock(mu_);
+          cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+          if (queue_.empty()) {
+            return;  // stopping and drained
+          }
+          task = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        task();
+      }
+    });
+  }
+}
+
+PasswordHasher::~PasswordHasher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    t.join();
+  }
+}
+
+bool PasswordHasher::RunOnHasher(const std::function<void()>& fn, bool bounded) {
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (bounded && queue_.size() >= static_cast<size_t>(max_waiting_)) {
+      return false;
+    }
+    queue_.emplace_back([&fn, &done] {
+      fn();
+      done.set_value();
+    });
+  }
+  cv_.notify_one();
+  finished.wait();
+  return true;
+}
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) {
-  Slot slot(*this);
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops_limit, cost_.mem_limit,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  int rc = -1;
+  RunOnHasher(
+      [&] {
+        rc = crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops_limit,
+                                   cost_.mem_limit, crypto_pwhash_ALG_ARGON2ID13);
+      },
+      false);
+  if (rc != 0) {
     return Status::Internal("密码处理失败：内存不足");
   }
   return std::string(out);
@@ -69,21 +90,30 @@ bool PasswordHasher::Verify(std::string_view encoded, std::string_view password)
   if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) {
     return false;
   }
-  Slot slot(*this);
   std::string copy(encoded);  // must be NUL-terminated
-  return crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
+  bool match = false;
+  RunOnHasher(
+      [&] {
+        match = crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
+      },
+      false);
+  return match;
 }
 
 Result<bool> PasswordHasher::VerifyOrBusy(std::string_view encoded, std::string_view password) {
   if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) {
     return false;
   }
-  Slot slot(*this, /*bounded=*/true);
-  if (!slot.acquired()) {
+  std::string copy(encoded);  // must be NUL-terminated
+  bool match = false;
+  if (!RunOnHasher(
+          [&] {
+            match = crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
+          },
+          true)) {
     return Status(ErrorCode::kRateLimited, "当前登录人数较多，请稍后几秒再试");
   }
-  std::string copy(encoded);  // must be NUL-terminated
-  return crypto_pwhash_str_verify(copy.c_str(), password.data(), password.size()) == 0;
+  return match;
 }
 
 bool PasswordHasher::NeedsRehash(std::string_view encoded) const {

@@ -1,16 +1,22 @@
 // huoju/identity/password.hpp
 //
 // Password hashing with argon2id (libsodium crypto_pwhash_str). Each hash costs tens of MiB
-// of memory, so at most `max_concurrent` run at once; callers beyond that wait. A login
-// storm must not park every worker thread on that wait (reads would queue behind it), so
-// logins use VerifyOrBusy, which waits only while fewer than `max_waiting` callers already
-// do. Call from worker threads only. Thread-safe.
+// of memory and ~50 ms of a core, so hashes run on `max_concurrent` threads of the hasher's
+// own, at a lower CPU priority than request handling (a login storm then slows logins, not
+// the pages of users already signed in); callers wait for their hash. A storm must not park
+// every worker thread on that wait either (reads would queue behind it), so logins use
+// VerifyOrBusy, which waits only while fewer than `max_waiting` hashes are queued. Call from
+// worker threads only. Thread-safe.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "huoju/core/status.hpp"
 
@@ -29,6 +35,10 @@ class PasswordHasher {
  public:
   /// `max_waiting` < 0: four times `max_concurrent` (a few hash times of waiting at most).
   PasswordHasher(PasswordCost cost, int max_concurrent, int max_waiting = -1);
+  /// Runs the queued hashes, then joins the threads.
+  ~PasswordHasher();
+  PasswordHasher(const PasswordHasher&) = delete;
+  PasswordHasher& operator=(const PasswordHasher&) = delete;
 
   /// An encoded `$argon2id$…` string, or Internal when memory cannot be had.
   Result<std::string> Hash(std::string_view password);
@@ -41,14 +51,18 @@ class PasswordHasher {
   bool NeedsRehash(std::string_view encoded) const;
 
  private:
-  class Slot;
+  // Runs `fn` on a hashing thread and waits for it; false (not run) when `bounded` and
+  // max_waiting hashes are already queued.
+  bool RunOnHasher(const std::function<void()>& fn, bool bounded);
+
   PasswordCost cost_;
   int max_concurrent_;
   int max_waiting_;
-  int running_ = 0;
-  int waiting_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
 /// Makes libsodium usable; call once at start. Returns false if it cannot initialise.
