@@ -32,6 +32,10 @@ export interface RequestOptions {
   /** A 401 answer is expected here (login, session probe): do not send the user to /login. */
   allow401?: boolean
   signal?: AbortSignal
+  /** A raw request body (a file upload such as an .xlsx workbook), sent as it is instead of JSON. */
+  rawBody?: Blob
+  /** The content type of rawBody (default: the Blob's own type, else application/octet-stream). */
+  contentType?: string
 }
 
 let csrfToken: string | null = null
@@ -103,11 +107,15 @@ async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, message)
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** Sends one request; answers the Response when it is 2xx, else throws the ApiError (shown unless silent). */
+async function send(path: string, options: RequestOptions, accept: string): Promise<Response> {
   const method = options.method ?? 'GET'
-  const headers: Record<string, string> = { Accept: 'application/json' }
-  let body: string | undefined
-  if (options.body !== undefined) {
+  const headers: Record<string, string> = { Accept: accept }
+  let body: string | Blob | undefined
+  if (options.rawBody !== undefined) {
+    headers['Content-Type'] = options.contentType || options.rawBody.type || 'application/octet-stream'
+    body = options.rawBody
+  } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(options.body)
   }
@@ -144,10 +152,57 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     }
     throw err
   }
+  return res
+}
 
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const res = await send(path, options, 'application/json')
   if (res.status === 204) return undefined as T
   const text = await res.text()
   return (text ? JSON.parse(text) : undefined) as T
+}
+
+/** The file name of a download from its Content-Disposition (the UTF-8 filename* first). */
+function fileNameOf(res: Response, fallback: string): string {
+  const cd = res.headers.get('Content-Disposition') ?? ''
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1])
+    } catch {
+      // a malformed name: try the plain one
+    }
+  }
+  const plain = /filename="([^"]+)"/i.exec(cd)
+  return plain?.[1] ?? fallback
+}
+
+/** Fetches a file (a GET answered with bytes, or an error JSON) with the server's file name. */
+export async function requestBlob(
+  path: string,
+  options: RequestOptions = {},
+  fallbackName = 'download',
+): Promise<{ blob: Blob; fileName: string }> {
+  const res = await send(path, options, '*/*')
+  return { blob: await res.blob(), fileName: fileNameOf(res, fallbackName) }
+}
+
+/** Lets the browser save a URL (same origin: the session cookie goes along) as a download. */
+export function saveHref(href: string, fileName = ''): void {
+  const a = document.createElement('a')
+  a.href = href
+  a.download = fileName
+  a.rel = 'noopener'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+}
+
+/** Saves bytes fetched by requestBlob as a download. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob)
+  saveHref(url, fileName)
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
 
 export const http = {
@@ -155,4 +210,6 @@ export const http = {
     request<T>(path, { ...options, method: 'GET' }),
   post: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'method' | 'body'> = {}) =>
     request<T>(path, { ...options, method: 'POST', body }),
+  delete: <T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+    request<T>(path, { ...options, method: 'DELETE' }),
 }
