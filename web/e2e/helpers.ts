@@ -40,3 +40,9 @@ export interface OrgNodeJson {
   name: string
   [key: string]: unknown
 }
+
+/** Waits until no dialog or drawer is still fading in or out (and, if asked, the toasts have gone). */
+export async function settle(page: Page, options: { toasts?: boolean } = {}): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'))
+  if (options.toasts) await expect(page.locator('.el-message')).toHaveCount(0, { timeout: 8_000 })
+}

@@ -1,5 +1,6 @@
 // 汇总分析 for the Torch Center: GQ-002 2024 by province with 其中 rows by industry, the chart,
-// drill-down from a cell to its units, the Excel/CSV downloads, and year-on-year against 2023.
+// drill-down from a cell to its units, a CSV export (background job), and year-on-year against 2023.
+import { readFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import { loginUi, snap } from './helpers'
 
@@ -32,15 +33,14 @@ test('火炬中心按省份和行业门类汇总 GQ-002，下钻到单位清单�
   await snap(page, 'summaries-drill')
   await dialog.getByRole('button', { name: 'Close' }).or(dialog.locator('.el-dialog__headerbtn')).first().click()
 
-  // Downloads carry the same query.
-  const href = await page.getByTestId('summary-export-csv').getAttribute('href')
-  expect(href).toContain('format=csv')
-  const csv = await page.request.get(href!)
-  expect(csv.status()).toBe(200)
-  expect(await csv.text()).toContain('合计')
-  const xlsx = await page.request.get((await page.getByTestId('summary-export-xlsx').getAttribute('href'))!)
-  expect(xlsx.status()).toBe(200)
-  expect((await xlsx.body()).subarray(0, 2).toString()).toBe('PK')
+  // Exports run as background jobs of the same query; the file is offered when it is ready.
+  const csvDownload = page.waitForEvent('download')
+  await page.getByTestId('summary-export').click()
+  await page.getByTestId('summary-export-csv').click()
+  const csv = await csvDownload
+  expect(csv.suggestedFilename()).toMatch(/^汇总表-GQ-002-2024\.csv$/)
+  expect(readFileSync((await csv.path())!, 'utf8')).toContain('合计')
+  await expect(page.getByTestId('summary-export-job').getByTestId('export-job-state')).toHaveText('已完成')
 
   // Year-on-year against 2023 on a comparable basis, with the large changes listed.
   await page.getByTestId('summary-mode').getByText('同比分析').click()

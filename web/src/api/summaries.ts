@@ -135,12 +135,6 @@ export interface SummaryQuery {
 
 type Query = Record<string, string | number | undefined>
 
-function url(path: string, query: Query): string {
-  const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v))
-  return `${BASE}${path}?${params.toString()}`
-}
-
 export const summariesApi = {
   summary: (q: SummaryQuery) => http.get<Summary>(BASE, { query: { ...q } }),
   units: (q: SummaryQuery & Query & { sort?: string; offset?: number; limit?: number }) =>
@@ -148,6 +142,5 @@ export const summariesApi = {
   yoy: (q: SummaryQuery & { base_period?: string; basis?: string }) => http.get<Yoy>(`${BASE}/yoy`, { query: { ...q } }),
   changes: (q: { form: string; period: string; indicator: string; threshold?: number; state?: string; node?: number; offset?: number; limit?: number }) =>
     http.get<Page<ChangeItem>>(`${BASE}/yoy/changes`, { query: q }),
-  /** A download link for the same query as a file. */
-  exportUrl: (path: '' | '/units' | '/yoy' | '/yoy/changes', query: Query, format: 'csv' | 'xlsx') => url(path, { ...query, format }),
+  // Files of these tables are made by background exports: jobsApi.startExport (api/jobs.ts).
 }
