@@ -8,6 +8,7 @@ import { saveHref } from '@/api/http'
 import { isActive, jobsApi, type ExportFormat, type ExportWhat, type Job } from '@/api/jobs'
 
 const POLL_MS = 1000
+const FIRST_POLL_MS = 300
 
 export const useJobsStore = defineStore('jobs', () => {
   const jobs = ref<Job[]>([])
@@ -42,11 +43,11 @@ export const useJobsStore = defineStore('jobs', () => {
     loaded.value = true
   }
 
-  function schedule(): void {
+  function schedule(delay = POLL_MS): void {
     window.clearTimeout(timer)
     timer = undefined
     polling.value = watchers.value > 0 && active.value.length > 0
-    if (polling.value) timer = window.setTimeout(() => void tick(), POLL_MS)
+    if (polling.value) timer = window.setTimeout(() => void tick(), delay)
   }
 
   async function tick(): Promise<void> {
@@ -76,7 +77,7 @@ export const useJobsStore = defineStore('jobs', () => {
   async function startExport(what: ExportWhat, format: ExportFormat, query: Record<string, string | number | undefined>): Promise<Job> {
     const job = await jobsApi.startExport(what, format, query)
     upsert(job)
-    schedule()
+    schedule(FIRST_POLL_MS) // a small export is done by then
     return job
   }
 
