@@ -69,7 +69,24 @@ struct Summaries::Plan {
   org::OrgNode node;
   std::vector<Dimension> by;
   std::string state;
+  std::vector<std::string> indicators;  ///< the query's, else the layout's (empty: all)
+  json layout;                          ///< {id, title} of the summary layout, or null
 };
+
+const catalog::Form* Summaries::FormForPeriod(const std::string& form,
+                                              const std::string& period) const {
+  int year = 0;
+  if (period.size() < 4 ||
+      std::from_chars(period.data(), period.data() + 4, year).ec != std::errc()) {
+    return nullptr;
+  }
+  for (int y = year; y > year - 10; --y) {  // the catalog that serves the period's year
+    if (const catalog::Catalog* cat = catalogs_(y)) {
+      return cat->FindForm(form);
+    }
+  }
+  return nullptr;
+}
 
 Summaries::Summaries(store::Database& db, const org::Directory& directory,
                      Snapshots::CatalogLookup catalogs, Snapshots::Options options)
@@ -90,10 +107,34 @@ Result<Summaries::Plan> Summaries::Prepare(const Principal& who, const SummaryQu
   if (q.period.empty() || q.period.size() > 16) {
     return Status::InvalidField("period", "请选择报告期（如 2024）");
   }
-  if (q.by.size() > kMaxBy) {
+  std::vector<std::string> by_codes = q.by;
+  plan.indicators = q.indicators;
+  if (!q.layout.empty()) {
+    // The layout of the period's catalog; a catalog year without it borrows the next year's
+    // (layouts are added over the years; an indicator the period lacks is then named).
+    const catalog::SummaryLayout* layout = nullptr;
+    int year = 0;
+    std::from_chars(q.period.data(), q.period.data() + std::min<size_t>(4, q.period.size()), year);
+    for (int y = year; layout == nullptr && y < year + 10; ++y) {
+      const catalog::Form* form = FormForPeriod(q.form, std::to_string(y));
+      layout = form == nullptr ? nullptr : form->FindSummaryLayout(q.layout);
+    }
+    if (layout == nullptr) {
+      return Status::InvalidField(
+          "layout", fmt::format("报表 {} 没有编号为“{}”的汇总表式", q.form, q.layout));
+    }
+    if (by_codes.empty()) {
+      by_codes = layout->by;
+    }
+    if (plan.indicators.empty()) {
+      plan.indicators = layout->indicators;
+    }
+    plan.layout = {{"id", layout->id}, {"title", layout->title}};
+  }
+  if (by_codes.size() > kMaxBy) {
     return Status::InvalidField("by", fmt::format("汇总维度最多 {} 个", kMaxBy));
   }
-  for (const auto& b : q.by) {
+  for (const auto& b : by_codes) {
     auto d = ParseDimension(b);
     if (!d) {
       return Status::InvalidField("by",
@@ -225,7 +266,7 @@ Result<json> Summaries::Summary(const Principal& who, const SummaryQuery& q) {
         const Snapshot& s = *snaps[0];
         const catalog::Catalog* cat = catalogs_(s.catalog_year);
         const catalog::Form* form = cat == nullptr ? nullptr : cat->FindForm(s.form_code);
-        HUOJU_ASSIGN_OR_RETURN(auto cols, Columns(s, q.indicators));
+        HUOJU_ASSIGN_OR_RETURN(auto cols, Columns(s, plan.indicators));
         SummarySpec spec;
         spec.by = plan.by;
         spec.columns = cols;
@@ -263,6 +304,7 @@ Result<json> Summaries::Summary(const Principal& who, const SummaryQuery& q) {
                {"state", plan.state},
                {"node", {{"id", plan.node.id}, {"name", plan.node.name}}},
                {"by", std::move(by)},
+               {"layout", plan.layout},
                {"indicators", std::move(indicators)},
                {"rows", std::move(jrows)},
                {"snapshot", {{"rows", s.rows()}, {"refreshed_at", FormatIsoUtc(s.refreshed_at)}}}};
@@ -402,7 +444,7 @@ Result<json> Summaries::YearOnYear(const Principal& who, const SummaryQuery& q) 
         const catalog::Form* form = cat == nullptr ? nullptr : cat->FindForm(cur.form_code);
         const catalog::Catalog* pcat = catalogs_(prev.catalog_year);
         const catalog::Form* pform = pcat == nullptr ? nullptr : pcat->FindForm(prev.form_code);
-        HUOJU_ASSIGN_OR_RETURN(auto cols, Columns(cur, q.indicators));
+        HUOJU_ASSIGN_OR_RETURN(auto cols, Columns(cur, plan.indicators));
         YoySpec spec;
         spec.by = plan.by;
         spec.current_columns = cols;
@@ -448,6 +490,7 @@ Result<json> Summaries::YearOnYear(const Principal& who, const SummaryQuery& q) 
                {"state", plan.state},
                {"node", {{"id", plan.node.id}, {"name", plan.node.name}}},
                {"by", std::move(by)},
+               {"layout", plan.layout},
                {"indicators", std::move(indicators)},
                {"rows", std::move(jrows)}};
         return Status::Ok();
@@ -476,9 +519,19 @@ Result<json> Summaries::LargeChanges(const Principal& who, const SummaryQuery& q
       [&](const std::vector<const Snapshot*>& snaps) -> Status {
         const Snapshot& cur = *snaps[0];
         const Snapshot& prev = *snaps[1];
-        // Default: the form's first numeric indicator (营业收入 on GQ-002).
-        const std::string code =
-            q.indicator.empty() && !cur.indicators.empty() ? cur.indicators[0] : q.indicator;
+        // Default: the form's first numeric indicator that holds values this period.
+        std::string code = q.indicator;
+        for (size_t c = 0; code.empty() && c < cur.indicators.size(); ++c) {
+          for (size_t r = 0; r < cur.rows(); ++r) {
+            if (!cur.Missing(c, r)) {
+              code = cur.indicators[c];
+              break;
+            }
+          }
+        }
+        if (code.empty() && !cur.indicators.empty()) {
+          code = cur.indicators[0];
+        }
         auto ci = cur.indicator_index.find(code);
         if (ci == cur.indicator_index.end()) {
           return Status::InvalidField(

@@ -236,7 +236,10 @@ const char* ExportFormatContentType(ExportFormat format) {
 
 io::Table SummaryTable(const json& a) {
   io::Table t;
-  t.title = fmt::format("{} {} 汇总表", Text(a["form"]), Text(a["period"]));
+  t.title =
+      a["layout"].is_object()
+          ? fmt::format("{} {} {}", Text(a["form"]), Text(a["period"]), Text(a["layout"]["title"]))
+          : fmt::format("{} {} 汇总表", Text(a["form"]), Text(a["period"]));
   t.subtitle_lines = {fmt::format("范围：{}；状态：{}", Text(a["node"]["name"]), Text(a["state"]))};
   t.columns = {"层级", "项目"};
   t.numeric_columns = {true, false};

@@ -1003,6 +1003,11 @@ Result<json> Filings::FormDefinition(const Principal& who, int year, const std::
   for (const auto& p : form->prefill) {
     prefill.push_back({{"indicator", p.indicator}, {"from", p.from}});
   }
+  json layouts = json::array();
+  for (const auto& l : form->summary_layouts) {
+    layouts.push_back(
+        {{"id", l.id}, {"title", l.title}, {"by", l.by}, {"indicators", l.indicators}});
+  }
   return json{{"code", form->code},
               {"year", year},
               {"title", form->title},
@@ -1013,7 +1018,8 @@ Result<json> Filings::FormDefinition(const Principal& who, int year, const std::
               {"review_chain", Impl::Chain(*form)},
               {"sections", std::move(sections)},
               {"row_tables", std::move(tables)},
-              {"prefill", std::move(prefill)}};
+              {"prefill", std::move(prefill)},
+              {"summary_layouts", std::move(layouts)}};
 }
 
 Result<json> Filings::CodeListEntries(const Principal& who, int year, const std::string& list_id,

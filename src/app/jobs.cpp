@@ -31,6 +31,15 @@ void JobProgress::Stage(std::string stage, int64_t total) {
   total_.store(std::max<int64_t>(total, 0));
 }
 
+void JobProgress::Complete() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stage_ = "已完成";
+  if (total_.load() == 0) {
+    total_.store(std::max<int64_t>(done_.load(), 1));
+  }
+  done_.store(total_.load());
+}
+
 Status JobProgress::Cancelled() {
   return Status(ErrorCode::kConflict, "任务已取消");
 }
@@ -282,6 +291,7 @@ void Jobs::Run() {
           {{"job", job->id}, {"kind", job->kind}, {"code", ErrorCodeName(result.status().code())}});
       fs::remove(path, ec);
     } else {
+      job->progress.Complete();
       job->state = JobState::kDone;
       job->file = *result;
       job->file_bytes = fs::file_size(job->file.path, ec);

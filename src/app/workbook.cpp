@@ -153,7 +153,7 @@ Result<json> Workbooks::ImportOwn(const identity::Principal& who, std::string_vi
                 {"units", 1},
                 {"saved", saved},
                 {"submitted", 0},
-                {"rejected", saved == 1 ? 0 : 1},
+                {"rejected", wb.problems.empty() ? 0 : 1},
                 {"would_save", wb.problems.empty() ? 1 : 0},
                 {"check_only", options.check_only},
                 {"problems", ProblemsJson(wb.problems)}};

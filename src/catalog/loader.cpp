@@ -364,6 +364,7 @@ class Loader {
   std::optional<RelativeDate> ReadRelativeDate(const Doc& doc, Fields& cal, std::string_view key);
   void ReadRules(const Doc& doc, const YAML::Node& seq, Form& form);
   void ReadPrefill(const Doc& doc, const YAML::Node& seq, Form& form);
+  void ReadSummaryLayouts(const Doc& doc, const YAML::Node& seq, Form& form);
   /// Type string at `key` of `f`; checks that a named code list exists.
   IndicatorType ReadType(Fields& f);
   void CheckIndicatorGraph(Form& form);
@@ -1122,6 +1123,50 @@ void Loader::ReadPrefill(const Doc& doc, const YAML::Node& seq, Form& form) {
   }
 }
 
+void Loader::ReadSummaryLayouts(const Doc& doc, const YAML::Node& seq, Form& form) {
+  const auto& dims = SummaryDimensions();
+  for (const auto& node : seq) {
+    Fields f(*this, doc, node, "汇总表式", {"id", "title", "by", "indicators"}, "id");
+    if (!f.is_map()) {
+      continue;
+    }
+    SummaryLayout l;
+    l.id = f.Text("id", Need::kRequired);
+    l.title = f.Text("title", Need::kRequired);
+    l.by = f.TextList("by", Need::kOptional);
+    l.indicators = f.TextList("indicators", Need::kRequired);
+    l.source = f.At("id");
+    if (!l.id.empty() && !IsIdentifier(l.id)) {
+      Report(f.At("id"), fmt::format("{}的编号“{}”应为字母、数字和下划线", f.what(), l.id));
+    }
+    if (!l.id.empty() && form.FindSummaryLayout(l.id) != nullptr) {
+      Report(f.At("id"), fmt::format("{}的编号 {} 重复", f.what(), l.id));
+    }
+    if (l.by.size() > 2) {
+      Report(f.At("by"), fmt::format("{}最多按 2 个维度汇总", f.what()));
+    }
+    for (const auto& d : l.by) {
+      if (std::find(dims.begin(), dims.end(), d) == dims.end()) {
+        Report(f.At("by"),
+               fmt::format("{}的汇总维度“{}”无效（可用: {}）", f.what(), d, Join(dims, ", ")));
+      }
+    }
+    if (l.indicators.empty()) {
+      Report(f.At("indicators"), fmt::format("{}至少要有一个指标", f.what()));
+    }
+    for (const auto& code : l.indicators) {
+      const Indicator* ind = form.FindIndicator(code);
+      if (ind == nullptr) {
+        Report(f.At("indicators"), fmt::format("{}引用了不存在的指标 {}", f.what(), code));
+      } else if (!ind->type.IsNumber() || ind->type.kind == ValueType::kYear) {
+        Report(f.At("indicators"),
+               fmt::format("{}的指标 {}（{}）不是可汇总的数值指标", f.what(), code, ind->name));
+      }
+    }
+    form.summary_layouts.push_back(std::move(l));
+  }
+}
+
 void Loader::CheckIndicatorGraph(Form& form) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < form.indicators.size(); ++i) {
@@ -1226,7 +1271,7 @@ void Loader::LoadForm(const Doc& doc) {
   Fields f(*this, doc, doc.root, "表",
            {"code", "regime", "title", "category", "period", "filers", "scope", "provisional",
             "signed_scan", "signed_scan_when", "calendar", "review_chain", "sections", "row_tables",
-            "prefill", "rules"});
+            "prefill", "rules", "summary_layouts"});
   if (!f.is_map()) {
     return;
   }
@@ -1317,6 +1362,9 @@ void Loader::LoadForm(const Doc& doc) {
   }
   if (auto seq = f.Seq("rules", Need::kOptional)) {
     ReadRules(doc, *seq, form);
+  }
+  if (auto seq = f.Seq("summary_layouts", Need::kOptional)) {
+    ReadSummaryLayouts(doc, *seq, form);
   }
   if (form.code.empty()) {
     return;

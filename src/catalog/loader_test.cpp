@@ -315,6 +315,14 @@ TEST(CatalogLoader, ReportsReferenceProblems) {
     }
   }
 
+  // Summary layouts: ids, dimensions and indicators are checked against the form.
+  at(f, "{id: ok, title: 重复", "编号 ok 重复");
+  at(f, "bad-id", "编号“bad-id”应为字母、数字和下划线");
+  at(f, "bad-id", "最多按 2 个维度汇总");
+  at(f, "bad-id", "汇总维度“planet”无效");
+  at(f, "bad-id", "引用了不存在的指标 nosuch");
+  at(f, "bad-id", "指标 y1（年份）不是可汇总的数值指标");
+
   const std::string x = "crosswalk.yaml";
   at(x, "from: 2022", "对照表的 from 2022 与 catalog.yaml 的 previous 2023 不一致");
   at(x, "R-999", "对照表引用了本年度不存在的表 R-999");

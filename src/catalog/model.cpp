@@ -2,6 +2,28 @@
 
 namespace huoju::catalog {
 
+const std::vector<std::string>& SummaryDimensions() {
+  static const std::vector<std::string> kDimensions = {"province",
+                                                       "city",
+                                                       "zone",
+                                                       "industry_section",
+                                                       "industry_division",
+                                                       "high_tech_field",
+                                                       "registration_type",
+                                                       "size_class",
+                                                       "state"};
+  return kDimensions;
+}
+
+const SummaryLayout* Form::FindSummaryLayout(const std::string& id) const {
+  for (const auto& l : summary_layouts) {
+    if (l.id == id) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
 const Indicator* Form::FindIndicator(const std::string& code) const {
   for (const auto& i : indicators) {
     if (i.code == code) {

@@ -72,7 +72,7 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
   std::set<std::string> allowed = {"form", "period", "indicators", "state", "node", "format"};
   switch (kind) {
     case Kind::kSummary:
-      allowed.insert("by");
+      allowed.insert({"by", "layout"});
       break;
     case Kind::kUnits:
       allowed.insert({"sort", "offset", "limit"});
@@ -81,7 +81,7 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
       }
       break;
     case Kind::kYoy:
-      allowed.insert({"by", "base_period", "basis"});
+      allowed.insert({"by", "base_period", "basis", "layout"});
       break;
     case Kind::kChanges:
       allowed.insert({"base_period", "indicator", "threshold", "min_value", "offset", "limit"});
@@ -117,6 +117,7 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
     s.basis = get("basis");
   }
   s.sort = get("sort");
+  s.layout = get("layout");
   s.indicator = get("indicator");
   HUOJU_ASSIGN_OR_RETURN(s.node, QueryInt(q, "node", "机构", 0, 0, 999'999'999'999));
   HUOJU_ASSIGN_OR_RETURN(s.threshold, QueryNumber(q, "threshold", "变动幅度（%）", 50));
@@ -126,7 +127,9 @@ Result<SummaryQuery> ParseSummaryQuery(const Request& request, Kind kind, std::s
   if (kind == Kind::kUnits) {
     for (size_t d = 0; d < analytics::kDimensionCount; ++d) {
       const std::string code = analytics::DimensionCode(static_cast<analytics::Dimension>(d));
-      if (q.count(code) != 0) {
+      // `state` is the state filter (a drill-down from a state row passes that state as the
+      // filter), never also a dimension key: the two would contradict each other.
+      if (code != "state" && q.count(code) != 0) {
         s.keys[code] = get(code);
       }
     }

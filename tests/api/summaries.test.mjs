@@ -154,6 +154,43 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('the drill-down list follows the state filter like the summary does', async () => {
+      for (const state of ['final', 'all', 'submitted', 'approved']) {
+        const sum = await get('center', `?form=GQ-002&period=2023&state=${state}&indicators=qc05_0`);
+        const list = await get('center', `/units?form=GQ-002&period=2023&state=${state}&indicators=qc05_0&limit=1`);
+        assert.equal(list.status, 200, JSON.stringify(list.body));
+        assert.equal(list.body.total, sum.body.rows[0].units, `state=${state}`);
+      }
+      const final = await get('center', '/units?form=GQ-002&period=2023&state=final&limit=1');
+      assert.ok(final.body.total > 100);
+    });
+
+    test('catalog summary layouts choose dimensions and indicators by id', async () => {
+      const form = await call(server.url, '/api/v1/catalog/2024/forms/GQ-002', { session: s.center });
+      assert.equal(form.status, 200);
+      const layout = form.body.summary_layouts.find((l) => l.id === 'economy_by_region');
+      assert.ok(layout, JSON.stringify(form.body.summary_layouts));
+      assert.deepEqual(layout.by, ['province', 'city']);
+      const r = await get('center', '?form=GQ-002&period=2023&state=final&layout=economy_by_region');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.by, ['province', 'city']);
+      assert.deepEqual(r.body.indicators.map((i) => i.code), layout.indicators);
+      assert.equal(r.body.layout.title, '高新技术企业主要经济指标汇总表（按地区）');
+      // What the query names wins over the layout.
+      const own = await get('center', '?form=GQ-002&period=2023&state=final&layout=economy_by_region&by=zone&indicators=qc05_0');
+      assert.deepEqual(own.body.by, ['zone']);
+      assert.deepEqual(own.body.indicators.map((i) => i.code), ['qc05_0']);
+      const yoy = await get('center', '/yoy?form=GQ-002&period=2024&layout=tax_relief_by_zone');
+      assert.equal(yoy.status, 200, JSON.stringify(yoy.body));
+      assert.deepEqual(yoy.body.by, ['zone']);
+      const bad = await get('center', '?form=GQ-002&period=2023&layout=nosuch');
+      assert.equal(bad.status, 422);
+      assert.equal(bad.body.error.details.field, 'layout');
+      assert.match(bad.body.error.message, /汇总表式/);
+      const xlsx = await call(server.url, '/api/v1/summaries?form=GQ-002&period=2023&state=final&layout=economy_by_region&format=csv', { session: s.center });
+      assert.equal(xlsx.status, 200);
+    });
+
     test('exports: CSV and Excel of a summary, a list, a comparison and the changes', async () => {
       for (const sub of ['', '/units', '/yoy', '/yoy/changes']) {
         const q = sub === '/yoy/changes' ? '?form=GQ-002&period=2024&indicator=qc05_0' : `?form=GQ-002&period=${sub === '/yoy' ? 2024 : 2023}&indicators=qc05_0&state=all`;

@@ -26,7 +26,10 @@ struct SummaryQuery {
   std::string period;
   std::string base_period;  ///< year-on-year: empty = the previous year
   std::vector<std::string> by;
-  std::vector<std::string> indicators;  ///< empty = every numeric indicator of the form
+  std::vector<std::string> indicators;  ///< empty = the layout's, else every numeric one
+  /// A summary layout of the form (catalog `summary_layouts`): its `by` and `indicators` apply
+  /// where the query gives none, and the answers name it (summary and year-on-year).
+  std::string layout;
   std::string state = "submitted";
   int64_t node = 0;  ///< 0 = the caller's scope
   /// Drill-down: dimension code → value code (kNoValue for 未分类).
@@ -80,6 +83,7 @@ class Summaries {
   struct Plan;
   struct UnitSelection;
   Result<Plan> Prepare(const identity::Principal& who, const SummaryQuery& q) const;
+  const catalog::Form* FormForPeriod(const std::string& form, const std::string& period) const;
   Status SelectUnits(const identity::Principal& who, const SummaryQuery& q,
                      const std::function<Status(const UnitSelection&)>& fn);
 

@@ -36,6 +36,8 @@ class JobProgress {
   /// The current stage in words (读取数据, 写入文件 …) and its size (0: unknown).
   void Stage(std::string stage, int64_t total = 0);
   void Advance(int64_t n = 1) { done_.fetch_add(n, std::memory_order_relaxed); }
+  /// The runner marks a finished job: stage 已完成, done = total (the last stage's size kept).
+  void Complete();
   /// True once the owner cancelled; the job should stop soon (return Cancelled()).
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
   /// The Status a job returns when it stops for a cancel request.

@@ -137,6 +137,19 @@ struct Prefill {
   SourceRef source;
 };
 
+/// A summary table the regime prescribes (汇总表式): its dimensions and indicators, chosen on
+/// the summaries page by id instead of by hand.
+struct SummaryLayout {
+  std::string id;               ///< economy_by_region
+  std::string title;            ///< 高新技术企业主要经济指标汇总表（按地区）
+  std::vector<std::string> by;  ///< up to 2 summary dimensions (SummaryDimensions())
+  std::vector<std::string> indicators;  ///< numeric indicators of the form, in column order
+  SourceRef source;
+};
+
+/// The dimension codes a summary may group by (analytics::DimensionCode of each dimension).
+const std::vector<std::string>& SummaryDimensions();
+
 struct Form {
   std::string code;      ///< GQ-002
   std::string ref_name;  ///< GQ002: the name rules use
@@ -157,9 +170,11 @@ struct Form {
   std::vector<Rule> rules;
   SourceRef source;
   std::vector<Prefill> prefill;
+  std::vector<SummaryLayout> summary_layouts;
   SourceRef signed_scan_when_source;
 
   const Indicator* FindIndicator(const std::string& code) const;
+  const SummaryLayout* FindSummaryLayout(const std::string& id) const;
   const RowTable* FindRowTable(const std::string& code) const;
 };
 
