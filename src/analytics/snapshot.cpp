@@ -15,15 +15,6 @@
 namespace huoju::analytics {
 namespace {
 
-constexpr std::array<const char*, kDimensionCount> kDimensionCodes = {"province",
-                                                                      "city",
-                                                                      "zone",
-                                                                      "industry_section",
-                                                                      "industry_division",
-                                                                      "high_tech_field",
-                                                                      "registration_type",
-                                                                      "size_class",
-                                                                      "state"};
 constexpr std::array<const char*, kDimensionCount> kDimensionNames = {
     "省份",     "地市",         "园区",     "行业门类", "行业大类",
     "技术领域", "登记注册类型", "企业规模", "填报状态"};
@@ -114,7 +105,8 @@ uint8_t StateId(const std::string& code) {
 }  // namespace
 
 const char* DimensionCode(Dimension d) {
-  return kDimensionCodes[static_cast<size_t>(d)];
+  // The catalog names the dimensions (summary layouts are checked against them).
+  return catalog::SummaryDimensions()[static_cast<size_t>(d)].c_str();
 }
 
 const char* DimensionName(Dimension d) {
@@ -123,7 +115,7 @@ const char* DimensionName(Dimension d) {
 
 std::optional<Dimension> ParseDimension(std::string_view code) {
   for (size_t i = 0; i < kDimensionCount; ++i) {
-    if (code == kDimensionCodes[i]) {
+    if (code == catalog::SummaryDimensions()[i]) {
       return static_cast<Dimension>(i);
     }
   }

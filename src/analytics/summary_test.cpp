@@ -395,3 +395,19 @@ TEST_F(AnalyticsTest, MemoryGrowsWithIndicatorsTimesFilings) {
 
 }  // namespace
 }  // namespace huoju::analytics
+
+namespace huoju::analytics {
+namespace {
+
+// The catalog names the dimensions (layouts are checked against its list): every one parses
+// back to its own dimension, and there is one name per dimension.
+TEST(Dimensions, TheCatalogListNamesEveryDimensionOnce) {
+  ASSERT_EQ(catalog::SummaryDimensions().size(), kDimensionCount);
+  for (size_t i = 0; i < kDimensionCount; ++i) {
+    const auto d = static_cast<Dimension>(i);
+    EXPECT_EQ(ParseDimension(DimensionCode(d)), d);
+  }
+}
+
+}  // namespace
+}  // namespace huoju::analytics

@@ -129,6 +129,15 @@ json ProblemsJson(const std::vector<WorkbookProblem>& problems) {
   return out;
 }
 
+// The answer to a workbook with problems when nothing may be written.
+Status NothingWritten(const ParsedWorkbook& wb) {
+  return Status(
+      ErrorCode::kValidationFailed,
+      fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
+                  wb.problems.size()),
+      json{{"problems", ProblemsJson(wb.problems)}, {"form", wb.form_code}, {"period", wb.period}});
+}
+
 }  // namespace
 
 // A unit's own workbook: the unit layout of its own filing, saved like a save on the filling
@@ -164,13 +173,7 @@ Result<json> Workbooks::ImportOwn(const identity::Principal& who, std::string_vi
     if (options.check_only) {
       return answer(0, json::object());
     }
-    return Status(
-        ErrorCode::kValidationFailed,
-        fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
-                    wb.problems.size()),
-        json{{"problems", ProblemsJson(wb.problems)},
-             {"form", wb.form_code},
-             {"period", wb.period}});
+    return NothingWritten(wb);
   }
   if (options.check_only) {
     return answer(0, json::object());
@@ -347,13 +350,7 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
                 {"problems", ProblemsJson(wb.problems)}};
   }
   if (!wb.problems.empty() && !options.clean_only) {
-    return Status(
-        ErrorCode::kValidationFailed,
-        fmt::format("工作簿中有 {} 处问题，未写入任何数据；请按所列工作表、行、列修改后重新上传",
-                    wb.problems.size()),
-        json{{"problems", ProblemsJson(wb.problems)},
-             {"form", wb.form_code},
-             {"period", wb.period}});
+    return NothingWritten(wb);
   }
   std::vector<ImportRow> clean;
   std::vector<size_t> clean_unit;
