@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
 
 #include "huoju/identity/principal.hpp"
@@ -129,6 +130,33 @@ json ProblemsJson(const std::vector<WorkbookProblem>& problems) {
   return out;
 }
 
+// Where the value a rule names (`qc05_0`, `projects[3].expense`) stands in the workbook for unit
+// `u`: its own cell; a fixed indicator's input cell even when blank; for a blank row-table cell,
+// the row of that table row (another of its cells). nullopt when none is known.
+std::optional<CellOrigin> LocateField(const ParsedWorkbook& wb, size_t u,
+                                      const std::string& field) {
+  if (auto it = wb.cells[u].find(field); it != wb.cells[u].end()) {
+    return it->second;
+  }
+  if (auto it = wb.layout_cells.find(field); it != wb.layout_cells.end()) {
+    CellOrigin o = it->second;
+    if (o.row == 0) {
+      o.row = wb.unit_origin[u].row;  // batch layout: the unit's own row
+    }
+    return o;
+  }
+  const size_t close = field.find("].");
+  if (close != std::string::npos) {
+    const std::string row_prefix = field.substr(0, close + 2);
+    for (auto it = wb.cells[u].lower_bound(row_prefix);
+         it != wb.cells[u].end() && it->first.compare(0, row_prefix.size(), row_prefix) == 0;
+         ++it) {
+      return CellOrigin{it->second.sheet, it->second.row, 0};
+    }
+  }
+  return std::nullopt;
+}
+
 // The answer to a workbook with problems when nothing may be written.
 Status NothingWritten(const ParsedWorkbook& wb) {
   return Status(
@@ -203,12 +231,8 @@ Result<json> Workbooks::ImportOwn(const identity::Principal& who, std::string_vi
     std::string field;
     for (const auto& c : f["cells"]) {
       field = c.get<std::string>();
-      if (auto it = wb.cells[0].find(field); it != wb.cells[0].end()) {
-        at = it->second;
-        break;
-      }
-      if (auto it = wb.layout_cells.find(field); it != wb.layout_cells.end()) {
-        at = it->second;
+      if (auto o = LocateField(wb, 0, field)) {
+        at = *o;
         break;
       }
     }
@@ -249,20 +273,6 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
     unit_of.push_back(u);
   }
   ImportOptions io{wb.form_code, wb.period, options.submit, true};
-  auto locate = [&](size_t u, const std::string& cell) -> std::optional<CellOrigin> {
-    if (auto it = wb.cells[u].find(cell); it != wb.cells[u].end()) {
-      return it->second;
-    }
-    if (auto it = wb.layout_cells.find(cell); it != wb.layout_cells.end()) {
-      CellOrigin o = it->second;
-      if (o.row == 0) {
-        o.row = wb.unit_origin[u].row;
-      }
-      return o;
-    }
-    // A row-table cell that was left blank: its table's sheet, at least.
-    return std::nullopt;
-  };
   auto report = [&](const json& result) {
     for (const auto& rej : result["rejections"]) {
       const auto index = rej["row"].get<size_t>() - 1;
@@ -298,7 +308,7 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
         std::string field;
         for (const auto& c : f["cells"]) {
           field = c.get<std::string>();
-          if ((where = locate(u, field))) {
+          if ((where = LocateField(wb, u, field))) {
             break;
           }
         }
