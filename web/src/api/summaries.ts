@@ -60,11 +60,18 @@ export interface SummaryRow {
   cells: SummaryCell[]
 }
 
+/** The 汇总表式 an answer was made with (null without `layout`). */
+export interface LayoutRef {
+  id: string
+  title: string
+}
+
 export interface Summary {
   form: string
   period: string
   state: string
   by: Dimension[]
+  layout: LayoutRef | null
   indicators: SummaryIndicator[]
   rows: SummaryRow[]
   snapshot: { rows: number; refreshed_at: string }
@@ -92,6 +99,7 @@ export interface Yoy {
   base_period: string
   basis: 'comparable' | 'all'
   by: Dimension[]
+  layout: LayoutRef | null
   indicators: SummaryIndicator[]
   rows: YoyRow[]
 }
@@ -131,6 +139,8 @@ export interface SummaryQuery {
   indicators?: string
   state?: string
   node?: number
+  /** A summary layout id of the form: its `by` and `indicators` apply where these are not given. */
+  layout?: string
 }
 
 type Query = Record<string, string | number | undefined>

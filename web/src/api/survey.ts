@@ -1,5 +1,6 @@
 // The survey workflow API (periods, tasks, filings, review, progress): docs/api.md "Filings".
 import { ApiError, getCsrfToken, http, request } from './http'
+import type { Dimension } from './summaries'
 
 const BASE = '/api/v1'
 
@@ -188,6 +189,16 @@ export interface FormDefinition {
   signed_scan: string
   provisional: boolean
   prefill: { indicator: string; from: string }[]
+  /** 汇总表式: the summary tables the catalog names for this form (docs/api.md "Summaries"). */
+  summary_layouts: SummaryLayout[]
+}
+
+export interface SummaryLayout {
+  id: string
+  title: string
+  /** Dimension codes, outer first (at most 2). */
+  by: Dimension[]
+  indicators: string[]
 }
 
 export interface CodeItem {
