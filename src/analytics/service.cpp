@@ -129,7 +129,9 @@ Result<Summaries::Plan> Summaries::Prepare(const Principal& who, const SummaryQu
     if (plan.indicators.empty()) {
       plan.indicators = layout->indicators;
     }
-    plan.layout = {{"id", layout->id}, {"title", layout->title}};
+    if (q.by.empty() || q.indicators.empty()) {  // named only when it shapes the table
+      plan.layout = {{"id", layout->id}, {"title", layout->title}};
+    }
   }
   if (by_codes.size() > kMaxBy) {
     return Status::InvalidField("by", fmt::format("汇总维度最多 {} 个", kMaxBy));

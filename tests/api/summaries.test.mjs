@@ -180,6 +180,7 @@ for (const backend of BACKENDS) {
       const own = await get('center', '?form=GQ-002&period=2023&state=final&layout=economy_by_region&by=zone&indicators=qc05_0');
       assert.deepEqual(own.body.by, ['zone']);
       assert.deepEqual(own.body.indicators.map((i) => i.code), ['qc05_0']);
+      assert.equal(own.body.layout, null, 'a table shaped by the query is not named after the layout');
       const yoy = await get('center', '/yoy?form=GQ-002&period=2024&layout=tax_relief_by_zone');
       assert.equal(yoy.status, 200, JSON.stringify(yoy.body));
       assert.deepEqual(yoy.body.by, ['zone']);
