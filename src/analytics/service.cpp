@@ -73,16 +73,33 @@ struct Summaries::Plan {
   json layout;                          ///< {id, title} of the summary layout, or null
 };
 
-const catalog::Form* Summaries::FormForPeriod(const std::string& form,
-                                              const std::string& period) const {
+const catalog::SummaryLayout* Summaries::FindLayout(const std::string& form,
+                                                    const std::string& period,
+                                                    const std::string& id) const {
   int year = 0;
   if (period.size() < 4 ||
       std::from_chars(period.data(), period.data() + 4, year).ec != std::errc()) {
     return nullptr;
   }
-  for (int y = year; y > year - 10; --y) {  // the catalog that serves the period's year
-    if (const catalog::Catalog* cat = catalogs_(y)) {
-      return cat->FindForm(form);
+  auto in = [&](int y) -> const catalog::SummaryLayout* {
+    const catalog::Catalog* cat = catalogs_(y);
+    const catalog::Form* f = cat == nullptr ? nullptr : cat->FindForm(form);
+    return f == nullptr ? nullptr : f->FindSummaryLayout(id);
+  };
+  // The catalog that serves the period (the latest up to its year) first; a catalog year
+  // without the layout borrows a later year's (layouts are added over the years; an indicator
+  // the period lacks is then named).
+  for (int y = year; y > year - 10; --y) {
+    if (catalogs_(y) != nullptr) {
+      if (const auto* l = in(y)) {
+        return l;
+      }
+      break;
+    }
+  }
+  for (int y = year + 1; y < year + 10; ++y) {
+    if (const auto* l = in(y)) {
+      return l;
     }
   }
   return nullptr;
@@ -110,15 +127,7 @@ Result<Summaries::Plan> Summaries::Prepare(const Principal& who, const SummaryQu
   std::vector<std::string> by_codes = q.by;
   plan.indicators = q.indicators;
   if (!q.layout.empty()) {
-    // The layout of the period's catalog; a catalog year without it borrows the next year's
-    // (layouts are added over the years; an indicator the period lacks is then named).
-    const catalog::SummaryLayout* layout = nullptr;
-    int year = 0;
-    std::from_chars(q.period.data(), q.period.data() + std::min<size_t>(4, q.period.size()), year);
-    for (int y = year; layout == nullptr && y < year + 10; ++y) {
-      const catalog::Form* form = FormForPeriod(q.form, std::to_string(y));
-      layout = form == nullptr ? nullptr : form->FindSummaryLayout(q.layout);
-    }
+    const catalog::SummaryLayout* layout = FindLayout(q.form, q.period, q.layout);
     if (layout == nullptr) {
       return Status::InvalidField(
           "layout", fmt::format("报表 {} 没有编号为“{}”的汇总表式", q.form, q.layout));

@@ -83,7 +83,8 @@ class Summaries {
   struct Plan;
   struct UnitSelection;
   Result<Plan> Prepare(const identity::Principal& who, const SummaryQuery& q) const;
-  const catalog::Form* FormForPeriod(const std::string& form, const std::string& period) const;
+  const catalog::SummaryLayout* FindLayout(const std::string& form, const std::string& period,
+                                           const std::string& id) const;
   Status SelectUnits(const identity::Principal& who, const SummaryQuery& q,
                      const std::function<Status(const UnitSelection&)>& fn);
 

@@ -44,7 +44,7 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  /// Serve this file instead of `body` (static assets).
+  /// Stream this file from disk instead of `body` (finished export files).
   std::string file_path;
 
   static Response Json(int status, const nlohmann::json& body);
