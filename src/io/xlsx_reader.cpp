@@ -1,8 +1,10 @@
 // src/io/xlsx_reader.cpp
 //
-// The archive is opened from memory with libzip; every XML part is fed to expat in 64 KiB
-// chunks straight from the inflater. Element names are matched by their local part (after any
-// prefix), because producers differ in the prefixes they use for the same namespace.
+// The archive is opened from memory with libzip; the small XML parts are fed to expat in 64 KiB
+// chunks straight from the inflater, worksheets to FastSheetScanner (expat for encodings other
+// than UTF-8, or when XlsxLimits::expat_sheets asks for it). Element names are matched by their
+// local part (after any prefix), because producers differ in the prefixes they use for the same
+// namespace.
 
 #include "huoju/io/xlsx_reader.hpp"
 
@@ -11,17 +13,24 @@
 #include <zip.h>
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace huoju::io {
 
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kSheetChunk = 256 * 1024;  // sheets: fewer, larger pieces for the scanner
 
 std::string_view LocalName(const XML_Char* name) {
   std::string_view n(name);
@@ -193,9 +202,11 @@ struct XlsxReader::Impl {
 
   bool Has(const std::string& path) const { return zip_name_locate(zip, path.c_str(), 0) >= 0; }
 
-  // Feeds the entry `path` to `parser`. `aborted` is the Status a handler stored before it
-  // stopped the parser.
-  Status Stream(const std::string& path, XML_Parser parser, const Status* aborted) {
+  // Inflates the entry `path` and hands it to `feed` in pieces of at most `chunk` bytes; the
+  // last call has `last` set (and may be empty). A failed Status from `feed` stops and is
+  // returned unchanged.
+  Status Inflate(const std::string& path, size_t chunk,
+                 const std::function<Status(std::string_view piece, bool last)>& feed) {
     zip_int64_t index = zip_name_locate(zip, path.c_str(), 0);
     if (index < 0) {
       return Status::Invalid(fmt::format("Excel 文件缺少 {}，文件不完整或不是 Excel 工作簿", path));
@@ -209,7 +220,7 @@ struct XlsxReader::Impl {
     if (f == nullptr) {
       return Status::Invalid(fmt::format("Excel 文件已损坏：无法解压 {}", path));
     }
-    std::array<char, kChunk> buf;
+    std::vector<char> buf(chunk);
     uint64_t total = 0;
     Status result;
     for (;;) {
@@ -227,23 +238,36 @@ struct XlsxReader::Impl {
         break;
       }
       const bool last = n == 0;
-      if (XML_Parse(parser, buf.data(), static_cast<int>(n), last ? 1 : 0) != XML_STATUS_OK) {
-        if (XML_GetErrorCode(parser) == XML_ERROR_ABORTED && aborted != nullptr && !aborted->ok()) {
-          result = *aborted;
-        } else {
-          result = Status::Invalid(
-              fmt::format("Excel 文件已损坏：{} 第 {} 行第 {} 列 XML 格式错误（{}）", path,
-                          XML_GetCurrentLineNumber(parser), XML_GetCurrentColumnNumber(parser),
-                          XML_ErrorString(XML_GetErrorCode(parser))));
-        }
-        break;
-      }
-      if (last) {
+      result = feed(std::string_view(buf.data(), static_cast<size_t>(n)), last);
+      if (!result.ok() || last) {
         break;
       }
     }
     zip_fclose(f);
     return result;
+  }
+
+  // Feeds the entry `path` to `parser`. `aborted` is the Status a handler stored before it
+  // stopped the parser.
+  Status Stream(const std::string& path, XML_Parser parser, const Status* aborted) {
+    return Inflate(path, kChunk, [&](std::string_view piece, bool last) {
+      return FeedExpat(parser, piece, last, path, aborted);
+    });
+  }
+
+  static Status FeedExpat(XML_Parser parser, std::string_view piece, bool last,
+                          const std::string& path, const Status* aborted) {
+    if (XML_Parse(parser, piece.data(), static_cast<int>(piece.size()), last ? 1 : 0) ==
+        XML_STATUS_OK) {
+      return Status::Ok();
+    }
+    if (XML_GetErrorCode(parser) == XML_ERROR_ABORTED && aborted != nullptr && !aborted->ok()) {
+      return *aborted;
+    }
+    return Status::Invalid(fmt::format("Excel 文件已损坏：{} 第 {} 行第 {} 列 XML 格式错误（{}）",
+                                       path, XML_GetCurrentLineNumber(parser),
+                                       XML_GetCurrentColumnNumber(parser),
+                                       XML_ErrorString(XML_GetErrorCode(parser))));
   }
 };
 
@@ -401,7 +425,118 @@ struct SharedStringsParser : ParserBase {
   }
 };
 
-// The sheet parser: hot path, so state is flat and callbacks are plain functions.
+// Whether `text` is UTF-8 that XML allows as character data: no malformed sequences, no
+// surrogates, no control characters but tab, line feed and carriage return. Expat checks this
+// of everything; the fast scanner checks it of the values it keeps.
+bool IsXmlText(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        return false;
+      }
+      ++p;
+      continue;
+    }
+    int extra = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) {
+      return false;
+    }
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF) {
+      return false;
+    }
+    p += extra + 1;
+  }
+  return true;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Appends `raw` with its entity references replaced: the five predefined entities and
+// character references, the only ones a document without a DTD may use. False when a
+// reference is undefined or malformed (expat refuses those too).
+bool AppendDecoded(std::string_view raw, std::string* out) {
+  for (;;) {
+    const size_t amp = raw.find('&');
+    out->append(raw.substr(0, amp));
+    if (amp == std::string_view::npos) {
+      return true;
+    }
+    const size_t semi = raw.find(';', amp);
+    if (semi == std::string_view::npos || semi - amp > 12) {
+      return false;
+    }
+    const std::string_view name = raw.substr(amp + 1, semi - amp - 1);
+    if (name == "lt") {
+      out->push_back('<');
+    } else if (name == "gt") {
+      out->push_back('>');
+    } else if (name == "amp") {
+      out->push_back('&');
+    } else if (name == "quot") {
+      out->push_back('"');
+    } else if (name == "apos") {
+      out->push_back('\'');
+    } else if (name.size() >= 2 && name[0] == '#') {
+      const bool hex = name[1] == 'x';
+      const std::string_view digits = name.substr(hex ? 2 : 1);
+      uint32_t cp = 0;
+      auto [end, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+          cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF ||
+          (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')) {
+        return false;
+      }
+      AppendUtf8(cp, out);
+    } else {
+      return false;
+    }
+    raw.remove_prefix(semi + 1);
+  }
+}
+
+// The sheet's state machine, fed by either scanner with the local names of elements and
+// their attributes: hot path, so state is flat.
 struct SheetParser : ParserBase {
   const XlsxReader::RowCallback* on_row;
   const std::vector<std::string>* shared;
@@ -445,15 +580,24 @@ struct SheetParser : ParserBase {
     return true;
   }
 
+  // Expat's callback: attributes as a null-terminated array of name, value.
   void Start(std::string_view name, const XML_Char** attrs) {
+    Start(name, [attrs](std::string_view local) -> std::optional<std::string_view> {
+      const char* v = Attr(attrs, local);
+      return v == nullptr ? std::nullopt : std::optional<std::string_view>(v);
+    });
+  }
+
+  /// `attr(local name)` → the attribute's decoded value, or nullopt when absent.
+  template <typename GetAttr>
+  void Start(std::string_view name, const GetAttr& attr) {
     if (name == "c") {
-      const char* r = Attr(attrs, "r");
-      if (r != nullptr) {
+      if (auto r = attr("r")) {
         int64_t rr;
         int cc;
-        if (!ParseCellRef(r, &rr, &cc)) {
+        if (!ParseCellRef(*r, &rr, &cc)) {
           return Fail(
-              Status::Invalid(fmt::format("工作表“{}”中的单元格引用“{}”无效", sheet_name, r)));
+              Status::Invalid(fmt::format("工作表“{}”中的单元格引用“{}”无效", sheet_name, *r)));
         }
         row = rr;  // some producers number cells but not rows
         col = cc;
@@ -463,23 +607,22 @@ struct SheetParser : ParserBase {
       if (!CheckPosition()) {
         return;
       }
-      const char* t = Attr(attrs, "t");
       type = 'n';
-      if (t != nullptr) {
-        std::string_view tv(t);
-        type = tv == "inlineStr" ? 'i' : tv == "str" ? 't' : tv.empty() ? 'n' : tv[0];
+      if (auto t = attr("t")) {
+        type = *t == "inlineStr" ? 'i' : *t == "str" ? 't' : t->empty() ? 'n' : (*t)[0];
       }
-      const char* s = Attr(attrs, "s");
-      style = s == nullptr ? 0 : std::atoi(s);
+      style = 0;
+      if (auto s = attr("s")) {
+        std::from_chars(s->data(), s->data() + s->size(), style);
+      }
       value.clear();
       in_cell = true;
     } else if (name == "row") {
-      const char* r = Attr(attrs, "r");
       int64_t next = row + 1;
-      if (r != nullptr) {
-        auto [end, ec] = std::from_chars(r, r + std::strlen(r), next);
-        if (ec != std::errc() || *end != '\0' || next < 1) {
-          return Fail(Status::Invalid(fmt::format("工作表“{}”中的行号“{}”无效", sheet_name, r)));
+      if (auto r = attr("r")) {
+        auto [end, ec] = std::from_chars(r->data(), r->data() + r->size(), next);
+        if (ec != std::errc() || end != r->data() + r->size() || next < 1) {
+          return Fail(Status::Invalid(fmt::format("工作表“{}”中的行号“{}”无效", sheet_name, *r)));
         }
       }
       row = next;
@@ -526,6 +669,10 @@ struct SheetParser : ParserBase {
     XlsxCell c;
     c.row = row;
     c.col = col;
+    if (type != 'n' && type != 's' && type != 'b' && !IsXmlText(value)) {
+      return Fail(Status::Invalid(fmt::format("工作表“{}”单元格 {} 的文字不是有效的 UTF-8 文本",
+                                              sheet_name, CellName(row, col))));
+    }
     switch (type) {
       case 's': {
         size_t idx = 0;
@@ -572,8 +719,9 @@ struct SheetParser : ParserBase {
         }
         auto [end, ec] = std::from_chars(b, e, d);
         if (ec != std::errc() || end != e || !std::isfinite(d)) {
-          return Fail(Status::Invalid(fmt::format("工作表“{}”单元格 {} 的数值“{}”无效", sheet_name,
-                                                  CellName(row, col), value)));
+          return Fail(
+              Status::Invalid(fmt::format("工作表“{}”单元格 {} 的数值“{}”无效", sheet_name,
+                                          CellName(row, col), IsXmlText(value) ? value : "?")));
         }
         c.number = d;
         const bool is_date = style >= 0 && static_cast<size_t>(style) < date_styles->size() &&
@@ -592,6 +740,357 @@ struct SheetParser : ParserBase {
     cells.push_back(std::move(c));
   }
 };
+
+// A scanner for worksheet XML that replaces expat on the hot path. Worksheets are large and
+// flat, and expat's generality (attribute arrays, handler calls for every piece of text, name
+// copies) cost most of the import's time. This scanner reads the XML that sheets are made of —
+// elements with attributes, character data with entity and character references, CDATA,
+// comments, processing instructions — checks that tags nest and that the document is complete,
+// and refuses DTDs; the values it keeps are checked as XML text (UTF-8, no control characters).
+// Documents in another encoding than UTF-8 go to expat (XlsxReader::ReadSheet decides).
+class FastSheetScanner {
+ public:
+  explicit FastSheetScanner(SheetParser* sink) : sink_(sink) {}
+
+  // Scans what `buffer` holds from its start; the complete tokens are consumed and erased, an
+  // incomplete last one is left for the next call. `last`: no more bytes will come.
+  Status Scan(std::string* buffer, bool last) {
+    const char* const begin = buffer->data();
+    begin_ = begin;
+    const char* const end = begin + buffer->size();
+    const char* p = begin;
+    if (offset_ == 0 &&
+        std::string_view(begin, static_cast<size_t>(end - begin)).substr(0, 3) == "\xEF\xBB\xBF") {
+      p += 3;  // the UTF-8 byte order mark
+    }
+    Status st;
+    while (p < end && st.ok()) {
+      const char* next = nullptr;
+      st = *p == '<' ? Markup(p, end, &next) : CharacterData(p, end, last, &next);
+      if (next == nullptr) {  // incomplete
+        if (last) {
+          st = MalformedAt("文档不完整", p);
+        } else if (end - p > static_cast<ptrdiff_t>(kMaxToken)) {
+          st = MalformedAt("标记或文字过长", p);
+        }
+        break;
+      }
+      p = next;
+      if (st.ok() && !sink_->error.ok()) {
+        st = sink_->error;
+      }
+    }
+    if (st.ok() && last && (depth() > 0 || !root_seen_)) {
+      st = MalformedAt("文档不完整", p);
+    }
+    offset_ += static_cast<uint64_t>(p - begin);
+    buffer->erase(0, static_cast<size_t>(p - begin));
+    return st;
+  }
+
+ private:
+  static constexpr size_t kMaxToken = 4u << 20;
+  static constexpr size_t kMaxDepth = 256;
+  static constexpr size_t kMaxAttrs = 32;
+
+  struct Attribute {
+    std::string_view local;
+    std::string_view raw;
+  };
+
+  size_t depth() const { return open_.size(); }
+
+  Status Malformed(std::string_view what, uint64_t at) const {
+    return Status::Invalid(fmt::format("Excel 文件已损坏：{} XML 格式错误（{}，第 {} 字节附近）",
+                                       sink_->part, what, at));
+  }
+  Status MalformedAt(std::string_view what, const char* at) const {
+    return Malformed(what, offset_ + static_cast<uint64_t>(at - begin_));
+  }
+
+  static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  static bool IsNameChar(char c) {
+    return !IsSpace(c) && c != '>' && c != '/' && c != '=' && c != '<' && c != '"' && c != '\'';
+  }
+  // XML's end-of-line handling, before references are decoded: CR LF and a lone CR read as LF.
+  std::string_view LineEnds(std::string_view text) {
+    if (text.find('\r') == std::string_view::npos) {
+      return text;
+    }
+    line_ends_.clear();
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '\r') {
+        line_ends_.push_back(text[i]);
+      } else if (i + 1 == text.size() || text[i + 1] != '\n') {
+        line_ends_.push_back('\n');
+      }
+    }
+    return line_ends_;
+  }
+
+  static std::string_view Local(std::string_view name) {
+    const size_t colon = name.rfind(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+  }
+
+  // Text up to the next '<' (the whole of it must be here: entities never straddle pieces).
+  Status CharacterData(const char* p, const char* end, bool last, const char** next) {
+    const char* lt = static_cast<const char*>(std::memchr(p, '<', static_cast<size_t>(end - p)));
+    if (lt == nullptr && !last) {
+      return Status::Ok();
+    }
+    const char* stop = lt == nullptr ? end : lt;
+    const std::string_view text(p, static_cast<size_t>(stop - p));
+    if (depth() == 0) {
+      for (char c : text) {
+        if (!IsSpace(c)) {
+          return MalformedAt("根元素之外有文字", p);
+        }
+      }
+    } else if (sink_->collecting && !AppendDecoded(LineEnds(text), &sink_->value)) {
+      return MalformedAt("未定义或无效的实体引用", p);
+    }
+    *next = stop;
+    return Status::Ok();
+  }
+
+  Status Markup(const char* p, const char* end, const char** next) {
+    if (end - p < 2) {
+      return Status::Ok();
+    }
+    if (p[1] == '/') {
+      return EndTag(p, end, next);
+    }
+    if (p[1] == '?') {
+      return Skip(p, end, "?>", next);
+    }
+    if (p[1] == '!') {
+      if (end - p < 9) {
+        return Status::Ok();  // "<![CDATA[" and "<!DOCTYPE" are 9 bytes
+      }
+      const std::string_view head(p, 9);
+      if (head.substr(0, 4) == "<!--") {
+        return Skip(p, end, "-->", next);
+      }
+      if (head == "<![CDATA[") {
+        const std::string_view rest(p + 9, static_cast<size_t>(end - p - 9));
+        const size_t close = rest.find("]]>");
+        if (close == std::string_view::npos) {
+          return Status::Ok();
+        }
+        if (depth() == 0) {
+          return MalformedAt("根元素之外有 CDATA", p);
+        }
+        if (sink_->collecting) {
+          sink_->value.append(LineEnds(rest.substr(0, close)));
+        }
+        *next = p + 9 + close + 3;
+        return Status::Ok();
+      }
+      if (head == "<!DOCTYPE") {
+        return Status::Invalid(fmt::format(
+            "Excel 文件中的 {} 含有 DTD 声明，不予接受（可能是实体扩展攻击）", sink_->part));
+      }
+      return MalformedAt("无法识别的“<!”标记", p);
+    }
+    return StartTag(p, end, next);
+  }
+
+  Status Skip(const char* p, const char* end, std::string_view close, const char** next) {
+    const std::string_view rest(p + 2, static_cast<size_t>(end - p - 2));
+    const size_t at = rest.find(close);
+    if (at != std::string_view::npos) {
+      *next = p + 2 + at + close.size();
+    }
+    return Status::Ok();
+  }
+
+  Status EndTag(const char* p, const char* end, const char** next) {
+    const char* gt = static_cast<const char*>(std::memchr(p, '>', static_cast<size_t>(end - p)));
+    if (gt == nullptr) {
+      return Status::Ok();
+    }
+    const char* name_end = p + 2;
+    while (name_end < gt && IsNameChar(*name_end)) {
+      ++name_end;
+    }
+    for (const char* q = name_end; q < gt; ++q) {
+      if (!IsSpace(*q)) {
+        return MalformedAt("结束标记格式错误", p);
+      }
+    }
+    const std::string_view name(p + 2, static_cast<size_t>(name_end - p - 2));
+    if (depth() == 0 || std::string_view(names_).substr(open_.back()) != name) {
+      return MalformedAt(fmt::format("结束标记“{}”与开始标记不匹配", name), p);
+    }
+    names_.resize(open_.back());
+    open_.pop_back();
+    sink_->End(Local(name));
+    *next = gt + 1;
+    return Status::Ok();
+  }
+
+  Status StartTag(const char* p, const char* end, const char** next) {
+    const char* q = p + 1;
+    while (q < end && IsNameChar(*q)) {
+      ++q;
+    }
+    if (q == end) {
+      return Status::Ok();
+    }
+    const std::string_view name(p + 1, static_cast<size_t>(q - p - 1));
+    if (name.empty()) {
+      return MalformedAt("标记缺少名称", p);
+    }
+    size_t n_attrs = 0;
+    bool empty_element = false;
+    for (;;) {
+      const char* before_space = q;
+      while (q < end && IsSpace(*q)) {
+        ++q;
+      }
+      if (q == end) {
+        return Status::Ok();
+      }
+      if (*q == '>') {
+        ++q;
+        break;
+      }
+      if (*q == '/') {
+        if (q + 1 == end) {
+          return Status::Ok();
+        }
+        if (q[1] != '>') {
+          return MalformedAt("标记格式错误", p);
+        }
+        q += 2;
+        empty_element = true;
+        break;
+      }
+      if (q == before_space) {
+        return MalformedAt("属性之间缺少空白", p);
+      }
+      const char* attr_name = q;
+      while (q < end && IsNameChar(*q)) {
+        ++q;
+      }
+      const std::string_view aname(attr_name, static_cast<size_t>(q - attr_name));
+      while (q < end && IsSpace(*q)) {
+        ++q;
+      }
+      if (q == end) {
+        return Status::Ok();
+      }
+      if (aname.empty() || *q != '=') {
+        return MalformedAt("属性格式错误", p);
+      }
+      ++q;
+      while (q < end && IsSpace(*q)) {
+        ++q;
+      }
+      if (q == end) {
+        return Status::Ok();
+      }
+      const char quote = *q;
+      if (quote != '"' && quote != '\'') {
+        return MalformedAt("属性值缺少引号", p);
+      }
+      const char* close =
+          static_cast<const char*>(std::memchr(q + 1, quote, static_cast<size_t>(end - q - 1)));
+      if (close == nullptr) {
+        return Status::Ok();
+      }
+      const std::string_view raw(q + 1, static_cast<size_t>(close - q - 1));
+      if (raw.find('<') != std::string_view::npos) {
+        return MalformedAt("属性值中不能有“<”", p);
+      }
+      if (n_attrs == kMaxAttrs) {
+        return MalformedAt("属性过多", p);
+      }
+      attrs_[n_attrs++] = {Local(aname), raw};
+      q = close + 1;
+    }
+    if (depth() == 0) {
+      if (root_seen_) {
+        return MalformedAt("根元素之后又有元素", p);
+      }
+      root_seen_ = true;
+    }
+    if (depth() == kMaxDepth) {
+      return MalformedAt("元素嵌套过深", p);
+    }
+    Status bad;
+    auto attr = [&](std::string_view local) -> std::optional<std::string_view> {
+      for (size_t i = 0; i < n_attrs; ++i) {
+        if (attrs_[i].local == local) {
+          if (attrs_[i].raw.find('&') == std::string_view::npos) {
+            return attrs_[i].raw;
+          }
+          decoded_.clear();
+          if (!AppendDecoded(attrs_[i].raw, &decoded_) || !IsXmlText(decoded_)) {
+            bad = MalformedAt("属性值中有无效的实体引用", p);
+            return std::nullopt;
+          }
+          return std::string_view(decoded_);
+        }
+      }
+      return std::nullopt;
+    };
+    const std::string_view local = Local(name);
+    sink_->Start(local, attr);
+    if (!bad.ok()) {
+      return bad;
+    }
+    if (empty_element) {
+      sink_->End(local);
+    } else {
+      open_.push_back(names_.size());
+      names_.append(name);
+    }
+    *next = q;
+    return Status::Ok();
+  }
+
+  SheetParser* sink_;
+  uint64_t offset_ = 0;          ///< bytes of the part consumed before the buffer's start
+  const char* begin_ = nullptr;  ///< the buffer's start during Scan
+  bool root_seen_ = false;
+  std::string names_;         ///< names of the open elements, one after the other
+  std::vector<size_t> open_;  ///< where each open element's name starts in names_
+  std::array<Attribute, kMaxAttrs> attrs_;
+  std::string decoded_;
+  std::string line_ends_;
+};
+
+// Whether a part's first bytes say it is UTF-8 (the only encoding the fast scanner reads):
+// no UTF-16 byte order mark or layout, and an XML declaration naming UTF-8 or no encoding.
+bool DeclaresUtf8(std::string_view head) {
+  if (head.size() >= 2 &&
+      (static_cast<unsigned char>(head[0]) == 0xFE || static_cast<unsigned char>(head[0]) == 0xFF ||
+       head[0] == '\0' || head[1] == '\0')) {
+    return false;
+  }
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") {
+    head.remove_prefix(3);
+  }
+  if (head.substr(0, 5) != "<?xml") {
+    return true;
+  }
+  const size_t close = head.find("?>");
+  const std::string_view decl = head.substr(0, close);
+  const size_t enc = decl.find("encoding");
+  if (enc == std::string_view::npos) {
+    return true;
+  }
+  std::string name;
+  for (size_t i = decl.find_first_of("\"'", enc) + 1; i > 0 && i < decl.size(); ++i) {
+    if (decl[i] == '"' || decl[i] == '\'') {
+      break;
+    }
+    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(decl[i]))));
+  }
+  return name == "utf-8" || name == "utf8";
+}
 
 template <typename T>
 Status Run(XlsxReader::Impl& impl, const std::string& path, T& p) {
@@ -757,7 +1256,29 @@ const XlsxReader::Sheet* XlsxReader::FindSheet(std::string_view name) const {
 Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
   SheetParser p(sheet.path, &on_row, &impl_->shared, &impl_->date_styles, impl_->date1904,
                 impl_->limits, sheet.name);
-  return Run(*impl_, sheet.path, p);
+  if (impl_->limits.expat_sheets) {
+    return Run(*impl_, sheet.path, p);
+  }
+  FastSheetScanner scanner(&p);
+  std::string buffer;
+  enum { kUndecided, kFast, kExpat } how = kUndecided;
+  Status st = impl_->Inflate(sheet.path, kSheetChunk, [&](std::string_view piece, bool last) {
+    if (how == kUndecided) {
+      how = DeclaresUtf8(piece) ? kFast : kExpat;
+      if (how == kExpat) {
+        Bind(&p);
+      }
+    }
+    if (how == kExpat) {
+      return XlsxReader::Impl::FeedExpat(p.parser, piece, last, sheet.path, &p.error);
+    }
+    buffer.append(piece);
+    return scanner.Scan(&buffer, last);
+  });
+  if (st.ok() && !p.error.ok()) {
+    st = p.error;
+  }
+  return st;
 }
 
 Result<std::vector<XlsxCell>> XlsxReader::ReadAll(const Sheet& sheet, size_t max_cells) {

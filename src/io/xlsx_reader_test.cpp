@@ -1,5 +1,6 @@
 #include "huoju/io/xlsx_reader.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zip.h>
 
@@ -236,6 +237,167 @@ TEST(XlsxReader, CallbackStatusStopsReading) {
   });
   EXPECT_EQ(st.message(), "停");
   EXPECT_EQ(calls, 1);
+}
+
+// ---------------------------------------------------------------- the fast sheet scanner
+
+/// Every cell of every sheet, read by the fast scanner and by expat: both must agree.
+void ExpectScannersAgree(const std::string& sheet1, size_t min_cells = 1) {
+  XlsxLimits expat;
+  expat.expat_sheets = true;
+  auto slow = ReadEverything(MakeZip(Parts(sheet1)), expat);
+  auto fast = ReadEverything(MakeZip(Parts(sheet1)));
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  ASSERT_EQ(fast.value().size(), slow.value().size());
+  EXPECT_GE(fast.value().size(), min_cells);
+  for (const auto& [where, cell] : slow.value()) {
+    auto it = fast.value().find(where);
+    ASSERT_NE(it, fast.value().end()) << where;
+    EXPECT_EQ(it->second.type, cell.type) << where;
+    EXPECT_EQ(it->second.text, cell.text) << where;
+    EXPECT_EQ(it->second.number, cell.number) << where;
+  }
+}
+
+std::string Utf16Le(std::string_view ascii_or_bmp_utf8) {
+  std::string out = "\xFF\xFE";
+  for (size_t i = 0; i < ascii_or_bmp_utf8.size();) {
+    auto c = static_cast<unsigned char>(ascii_or_bmp_utf8[i]);
+    uint32_t cp = c;
+    if (c >= 0xE0) {
+      cp = ((c & 0x0F) << 12) | ((ascii_or_bmp_utf8[i + 1] & 0x3F) << 6) |
+           (ascii_or_bmp_utf8[i + 2] & 0x3F);
+      i += 3;
+    } else {
+      ++i;
+    }
+    out.push_back(static_cast<char>(cp & 0xFF));
+    out.push_back(static_cast<char>(cp >> 8));
+  }
+  return out;
+}
+
+TEST(XlsxFastScanner, AgreesWithExpatOnWhatProducersWrite) {
+  ExpectScannersAgree(Sheet1(), 14);
+  // Prefixes, entities and character references, CDATA, comments, processing instructions,
+  // single quotes, spaces around '=', a byte order mark, line breaks between everything.
+  ExpectScannersAgree(
+      "\xEF\xBB\xBF<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n"
+      "<!-- written by hand -->\n"
+      "<x:worksheet xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\n"
+      "  <x:sheetData>\n"
+      "    <x:row r = '2' spans=\"1:4\">\n"
+      "      <x:c r='A2' t='inlineStr'><x:is><x:t xml:space='preserve'> a&amp;b &lt;&gt;"
+      "&quot;&apos;&#x4E2D;&#25991;&#x1F600; </x:t></x:is></x:c>\n"
+      "      <x:c r=\"B2\"><x:v><![CDATA[42.5]]></x:v></x:c>\n"
+      "      <x:c r=\"C2\" t=\"str\"><x:f>A1&amp;\"x\"</x:f><x:v>x<![CDATA[<y>]]>z</x:v></x:c>\n"
+      "      <?ignored processing instruction?>\n"
+      "      <x:c r=\"D2\" t=\"inlineStr\"><x:is><x:r><x:t>富</x:t></x:r><x:r><x:t>文本</x:t>"
+      "</x:r><x:rPh sb=\"0\" eb=\"1\"><x:t>ふ</x:t></x:rPh></x:is></x:c>\n"
+      "      <x:c r=\"E2\" s=\"1\"><x:v>45292</x:v></x:c><x:c r=\"F2\" s=\"1\"/>\n"
+      "      <x:c r=\"G2\" t=\"inlineStr\"><x:is><x:t>a\r\nb\rc&#13;d<![CDATA[e\r\nf]]></x:t>"
+      "</x:is></x:c>\n"
+      "    </x:row>\n"
+      "    <x:row r=\"3\"/>\n"
+      "    <x:row><x:c><x:v> 7</x:v></x:c></x:row>\n"
+      "  </x:sheetData>\n"
+      "  <x:mergeCells count=\"1\"><x:mergeCell ref=\"A1:B1\"/></x:mergeCells>\n"
+      "</x:worksheet>\n<!-- after the root -->\n",
+      7);
+}
+
+TEST(XlsxFastScanner, TokensAcrossPieces) {
+  // Well over the scanner's 256 KiB pieces, with entities, CDATA and long names everywhere,
+  // so that tokens of every kind are cut at some boundary.
+  std::string sheet = R"(<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData>)";
+  for (int r = 1; r <= 12'000; ++r) {
+    sheet += fmt::format(
+        R"(<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>单位&amp;{0}&#x4E2D;</t></is></c>)"
+        R"(<!-- {0} --><c r="B{0}"><v><![CDATA[{0}.25]]></v></c><c r="C{0}" s="1"><v>{1}</v></c>)"
+        R"(<c r="D{0}" t="e"><v>#N/A</v></c></row>)",
+        r, 40000 + r);
+  }
+  sheet += "</sheetData></worksheet>";
+  ASSERT_GT(sheet.size(), 3u * 256 * 1024);
+  ExpectScannersAgree(sheet, 48'000);
+}
+
+TEST(XlsxFastScanner, OtherEncodingsGoToExpat) {
+  auto cells = ReadEverything(MakeZip(Parts(Utf16Le(
+      R"(<?xml version="1.0" encoding="UTF-16"?><worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>中文</t></is></c></row></sheetData></worksheet>)"))));
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  EXPECT_EQ(cells.value()["数据!A1"].text, "中文");
+}
+
+TEST(XlsxFastScanner, RefusesWhatIsNotXml) {
+  const char* head = "<worksheet><sheetData><row>";
+  const char* tail = "</row></sheetData></worksheet>";
+  for (const std::string& bad : {
+           std::string("<c><v>1</v></row></sheetData></worksheet>"),              // c never closed
+           std::string("<c><v>1</c></v>") + tail,                                 // crossed tags
+           std::string(R"(<c t="inlineStr"><is><t>&nbsp;</t></is></c>)") + tail,  // undefined
+           std::string(R"(<c t="inlineStr"><is><t>&#0;</t></is></c>)") + tail,    // not a char
+           std::string(R"(<c t="inlineStr"><is><t>&#xD800;</t></is></c>)") + tail,
+           std::string(R"(<c t="inlineStr"><is><t>a&amp</t></is></c>)") + tail,
+           std::string("<c t=\"inlineStr\"><is><t>\xC3\x28</t></is></c>") + tail,  // bad UTF-8
+           std::string("<c t=\"inlineStr\"><is><t>\x01</t></is></c>") + tail,      // control
+           std::string(R"(<c r="A1><v>1</v></c>)") + tail,  // unterminated attribute
+           std::string(R"(<c r=A1><v>1</v></c>)") + tail,   // unquoted
+           std::string(R"(<c r="A1"r="B1"><v>1</v></c>)") + tail,
+           std::string(R"(<c r="A&bad;1"><v>1</v></c>)") + tail,
+           std::string("<c><v>1</v></c>") + tail + "<worksheet/>",  // a second root
+           std::string("<c><v>1</v></c>") + tail + "text",          // text after the root
+           std::string("<c><v>1</v></c><!x>") + tail,
+       }) {
+    auto r = ReadEverything(MakeZip(Parts(head + bad)));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed) << bad;
+    EXPECT_TRUE(Contains(r.status().message(), "数据") ||
+                Contains(r.status().message(), "sheet1.xml"))
+        << bad << " → " << r.status().message();
+  }
+}
+
+// Random corruption of the sheet XML itself: the scanner never crashes, and whenever both it
+// and expat accept a document they read the same cells.
+TEST(XlsxFastScanner, FuzzedSheetsNeverDisagree) {
+  const std::string good = Sheet1();
+  std::mt19937 rng(20261127);
+  XlsxLimits expat;
+  expat.expat_sheets = true;
+  int both_accept = 0;
+  for (int round = 0; round < 600; ++round) {
+    std::string sheet = good;
+    if (round % 5 == 0) {
+      sheet.resize(rng() % sheet.size());
+    } else {
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int i = 0; i < flips; ++i) {
+        static constexpr char kBytes[] = "<>/&;\"'=!?[] \x80\xE4xcvtr0";
+        sheet[rng() % sheet.size()] = kBytes[rng() % (sizeof(kBytes) - 1)];
+      }
+    }
+    const std::string zip = MakeZip(Parts(sheet));
+    auto fast = ReadEverything(zip);
+    auto slow = ReadEverything(zip, expat);
+    if (!fast.ok()) {
+      EXPECT_EQ(fast.status().code(), ErrorCode::kValidationFailed) << fast.status().ToString();
+      continue;
+    }
+    if (!slow.ok()) {
+      continue;  // the scanner is lenient in parts it does not read (names, ignored text)
+    }
+    ++both_accept;
+    ASSERT_EQ(fast.value().size(), slow.value().size()) << sheet;
+    for (const auto& [where, cell] : slow.value()) {
+      auto it = fast.value().find(where);
+      ASSERT_NE(it, fast.value().end()) << where << " in " << sheet;
+      EXPECT_EQ(it->second.text, cell.text) << where << " in " << sheet;
+      EXPECT_EQ(it->second.number, cell.number) << where << " in " << sheet;
+    }
+  }
+  EXPECT_GT(both_accept, 15);
 }
 
 // ---------------------------------------------------------------- hostile input
