@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "huoju/core/hash.hpp"
@@ -1303,23 +1305,6 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   const int form_index = compiled.FormIndex(form->code);
   const catalog::Indicator* size_ind = SizeIndicator(*form);
 
-  int64_t saved = 0;
-  int64_t submitted = 0;
-  int64_t rejected = 0;
-  json rejections = json::array();
-  json rejected_rows = json::array();  // every one, also beyond the detailed list
-  auto reject = [&](size_t row, const std::string& uscc, const std::string& message,
-                    const json* failures = nullptr) {
-    ++rejected;
-    rejected_rows.push_back(row + 1);
-    if (rejections.size() < kMaxRejections) {
-      rejections.push_back({{"row", row + 1}, {"uscc", uscc}, {"message", message}});
-      if (failures != nullptr) {
-        rejections.back()["failures"] = *failures;
-      }
-    }
-  };
-
   struct Accepted {
     int64_t filing_id;
     int64_t unit_id;
@@ -1335,10 +1320,29 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     std::optional<double> previous_size;
     double risk;
   };
-  for (size_t start = 0; start < rows.size(); start += kChunk) {
-    const size_t end = std::min(rows.size(), start + kChunk);
+  struct Rejection {
+    size_t row;
+    std::string uscc, message;
+    std::optional<json> failures;
+  };
+  // What the check of one chunk of rows found: the rows to write (a dry run only counts them)
+  // and the rows refused, in row order.
+  struct Checked {
+    Status status;
+    size_t accepted_count = 0;
     std::vector<Accepted> accepted;
-    HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
+    std::vector<Rejection> rejections;
+  };
+  auto check_chunk = [&](size_t start, size_t end, Checked* out) {
+    auto reject = [out](size_t row, const std::string& uscc, const std::string& message,
+                        const json* failures = nullptr) {
+      out->rejections.push_back({row, uscc, message, std::nullopt});
+      if (failures != nullptr) {
+        out->rejections.back().failures = *failures;
+      }
+    };
+    std::vector<Accepted>& accepted = out->accepted;
+    out->status = db_.Read([&](store::Session& s) -> Status {
       // The chunk's tasks, by USCC, and every filing of those units this year and last.
       std::string in;
       store::Params params = {options.form_code, period.period_key};
@@ -1447,6 +1451,10 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
                  &failures_json);
           continue;
         }
+        ++out->accepted_count;
+        if (options.dry_run) {
+          continue;  // nothing is written: the values need no serializing
+        }
         Accepted a;
         a.filing_id = task.id;
         a.unit_id = task.unit_id;
@@ -1471,9 +1479,58 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         accepted.push_back(std::move(a));
       }
       return Status::Ok();
-    }));
-    if (accepted.empty() || options.dry_run) {
-      saved += static_cast<int64_t>(accepted.size());
+    });
+  };
+
+  int64_t saved = 0;
+  int64_t submitted = 0;
+  int64_t rejected = 0;
+  json rejections = json::array();
+  json rejected_rows = json::array();  // every one, also beyond the detailed list
+  auto merge = [&](Checked& checked) {
+    for (Rejection& r : checked.rejections) {
+      ++rejected;
+      rejected_rows.push_back(r.row + 1);
+      if (rejections.size() < kMaxRejections) {
+        rejections.push_back({{"row", r.row + 1}, {"uscc", r.uscc}, {"message", r.message}});
+        if (r.failures) {
+          rejections.back()["failures"] = std::move(*r.failures);
+        }
+      }
+    }
+  };
+  const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
+  if (options.dry_run) {
+    // Nothing is written, so the chunks are checked on two threads (reads run in parallel)
+    // and merged in row order.
+    std::vector<Checked> checked(chunks);
+    const size_t stride = chunks > 1 && std::thread::hardware_concurrency() > 1 ? 2 : 1;
+    auto work = [&](size_t first) {
+      for (size_t c = first; c < chunks; c += stride) {
+        check_chunk(c * kChunk, std::min(rows.size(), (c + 1) * kChunk), &checked[c]);
+      }
+    };
+    std::optional<std::thread> second;
+    if (stride == 2) {
+      second.emplace(work, 1);
+    }
+    work(0);
+    if (second) {
+      second->join();
+    }
+    for (Checked& c : checked) {
+      HUOJU_RETURN_IF_ERROR(c.status);
+      merge(c);
+      saved += static_cast<int64_t>(c.accepted_count);
+    }
+  }
+  for (size_t chunk = 0; chunk < chunks && !options.dry_run; ++chunk) {
+    Checked checked;
+    check_chunk(chunk * kChunk, std::min(rows.size(), (chunk + 1) * kChunk), &checked);
+    HUOJU_RETURN_IF_ERROR(checked.status);
+    merge(checked);
+    const std::vector<Accepted>& accepted = checked.accepted;
+    if (accepted.empty()) {
       continue;
     }
     const bool late = filing::BeijingDay(now) > period.due_on;

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
@@ -431,6 +433,63 @@ TEST_F(FilingsTest, ScansMustCarryTheCurrentVersionsCode) {
   EXPECT_NE(stale.status().message().find("第 2 版"), std::string::npos);
   EXPECT_EQ(Get()["scan"]["version"], 1);
   EXPECT_FALSE(Get()["scan"]["matches_current"]);
+}
+
+// A dry run of many chunks (checked on two threads) answers exactly what checking each row
+// alone gives, in row order, and writes nothing; the real import then saves the same rows.
+TEST_F(FilingsTest, ABulkDryRunOverManyChunksMatchesTheImport) {
+  std::vector<std::string> usccs;
+  ASSERT_TRUE(app_->db()
+                  .Read([&](store::Session& s) -> Status {
+                    HUOJU_ASSIGN_OR_RETURN(
+                        auto r, s.Query("SELECT o.uscc FROM org_node o JOIN filing f ON "
+                                        "f.unit_id = o.id WHERE f.form_code = 'GQ-002' AND "
+                                        "f.period_key = '2024' ORDER BY o.uscc",
+                                        {}));
+                    for (size_t i = 0; i < r.size(); ++i) {
+                      usccs.push_back(r.Text(i, 0));
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_GE(usccs.size(), 10u);
+  std::vector<ImportRow> rows;
+  std::vector<int64_t> expected_rejected;
+  for (size_t i = 0; i < 9'000; ++i) {  // 5 chunks of 2,000 rows
+    const std::string& uscc = usccs[i % usccs.size()];
+    if (i % 7 == 3) {
+      rows.push_back({"91110000NOSUCH" + std::to_string(i), {{"qc05_0", 1000}, {"qc24", 2000}}});
+      expected_rejected.push_back(static_cast<int64_t>(i) + 1);
+    } else if (i % 5 == 1) {  // 主营业务收入 > 营业收入: an error
+      rows.push_back({uscc, {{"qc05_0", 100}, {"qc55", 200}, {"qc24", 5000}}});
+      expected_rejected.push_back(static_cast<int64_t>(i) + 1);
+    } else {
+      rows.push_back({uscc, {{"qc05_0", 1000}, {"qc24", 2000}}});
+    }
+  }
+  ImportOptions options{"GQ-002", "2024", false, true};
+  auto dry = f().Import(as("center"), options, rows, {});
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ((*dry)["rejected_rows"].get<std::vector<int64_t>>(), expected_rejected);
+  EXPECT_EQ((*dry)["rejected"], expected_rejected.size());
+  EXPECT_EQ((*dry)["saved"], rows.size() - expected_rejected.size());
+  ASSERT_EQ((*dry)["rejections"].size(), 1000u);  // the detailed list is capped, in row order
+  EXPECT_EQ((*dry)["rejections"][0]["row"], expected_rejected[0]);
+  EXPECT_EQ((*dry)["rejections"][999]["row"], expected_rejected[999]);
+  EXPECT_TRUE((*dry)["rejections"][0].contains("failures"));   // row 2: the rule error
+  EXPECT_FALSE((*dry)["rejections"][1].contains("failures"));  // row 4: no such unit
+  EXPECT_EQ(Get()["version"], 0);                              // nothing written
+
+  // The same rows for real, one per unit (a unit's second row would be a newer version).
+  std::vector<ImportRow> once(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(usccs.size()));
+  options.dry_run = false;
+  auto written = f().Import(as("center"), options, once, {});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  options.dry_run = true;
+  auto dry_once = f().Import(as("center"), options, once, {});
+  ASSERT_TRUE(dry_once.ok());
+  EXPECT_EQ((*written)["saved"], (*dry_once)["saved"]);
+  EXPECT_EQ((*written)["rejected_rows"], (*dry_once)["rejected_rows"]);
 }
 
 TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {

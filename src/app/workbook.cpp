@@ -262,15 +262,14 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
   // The audit as a dry run of the bulk import, over every unit — also those with bad cells
   // (left blank), so that the user sees rule errors together with the cell problems. Failures
   // that involve a bad cell are left out: they would only repeat it.
-  std::vector<ImportRow> candidates;
-  std::vector<size_t> unit_of;
+  const std::vector<ImportRow>& candidates = wb.units;
+  std::vector<size_t> unit_of(wb.units.size());
   std::set<std::pair<std::string, std::string>> bad_cells;  // (uscc, field)
   for (const auto& p : wb.problems) {
     bad_cells.emplace(p.uscc, p.field);
   }
   for (size_t u = 0; u < wb.units.size(); ++u) {
-    candidates.push_back(wb.units[u]);
-    unit_of.push_back(u);
+    unit_of[u] = u;
   }
   ImportOptions io{wb.form_code, wb.period, options.submit, true};
   auto report = [&](const json& result) {
