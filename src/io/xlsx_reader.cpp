@@ -535,6 +535,40 @@ bool AppendDecoded(std::string_view raw, std::string* out) {
   }
 }
 
+// Numbers as sheets hold most of them ("-123", "4567.25"): at most 15 digits and 22 decimals,
+// no exponent. Then mantissa and power of ten are exact doubles and one division rounds
+// correctly, which is what from_chars answers too. False: not of that shape (use from_chars).
+bool ParseShortDecimal(const char* b, const char* e, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const bool negative = b < e && *b == '-';
+  b += negative ? 1 : 0;
+  uint64_t mantissa = 0;
+  int digits = 0;
+  int decimals = -1;  ///< digits after the point; -1 before it
+  for (; b < e; ++b) {
+    if (*b >= '0' && *b <= '9') {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(*b - '0');
+      ++digits;
+      decimals += decimals >= 0 ? 1 : 0;
+    } else if (*b == '.' && decimals < 0) {
+      decimals = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || decimals > 22 || decimals == 0) {
+    return false;  // decimals == 0: "12." is left to from_chars
+  }
+  double d = static_cast<double>(mantissa);
+  if (decimals > 0) {
+    d /= kPow10[decimals];
+  }
+  *out = negative ? -d : d;
+  return true;
+}
+
 // The sheet's state machine, fed by either scanner with the local names of elements and
 // their attributes: hot path, so state is flat.
 struct SheetParser : ParserBase {
@@ -717,8 +751,13 @@ struct SheetParser : ParserBase {
         while (b < e && *b == ' ') {
           ++b;
         }
-        auto [end, ec] = std::from_chars(b, e, d);
-        if (ec != std::errc() || end != e || !std::isfinite(d)) {
+        if (!ParseShortDecimal(b, e, &d)) {
+          auto [end, ec] = std::from_chars(b, e, d);
+          if (ec != std::errc() || end != e) {
+            d = NAN;
+          }
+        }
+        if (!std::isfinite(d)) {
           return Fail(
               Status::Invalid(fmt::format("工作表“{}”单元格 {} 的数值“{}”无效", sheet_name,
                                           CellName(row, col), IsXmlText(value) ? value : "?")));
@@ -756,36 +795,41 @@ class FastSheetScanner {
   // incomplete last one is left for the next call. `last`: no more bytes will come.
   Status Scan(std::string* buffer, bool last) {
     const char* const begin = buffer->data();
-    begin_ = begin;
     const char* const end = begin + buffer->size();
+    begin_ = begin;
     const char* p = begin;
     if (offset_ == 0 &&
         std::string_view(begin, static_cast<size_t>(end - begin)).substr(0, 3) == "\xEF\xBB\xBF") {
       p += 3;  // the UTF-8 byte order mark
     }
-    Status st;
-    while (p < end && st.ok()) {
-      const char* next = nullptr;
-      st = *p == '<' ? Markup(p, end, &next) : CharacterData(p, end, last, &next);
-      if (next == nullptr) {  // incomplete
-        if (last) {
-          st = MalformedAt("文档不完整", p);
-        } else if (end - p > static_cast<ptrdiff_t>(kMaxToken)) {
-          st = MalformedAt("标记或文字过长", p);
+    // The hot loop: token functions answer where the next token starts, or nullptr when the
+    // token is incomplete or wrong (then error_ says which). No Status is built per token.
+    while (p < end) {
+      const char* next = *p == '<' ? Markup(p, end) : CharacterData(p, end, last);
+      if (next == nullptr) {
+        if (error_.ok()) {  // incomplete
+          if (last) {
+            MalformedAt("文档不完整", p);
+          } else if (end - p > static_cast<ptrdiff_t>(kMaxToken)) {
+            MalformedAt("标记或文字过长", p);
+          }
         }
         break;
       }
       p = next;
-      if (st.ok() && !sink_->error.ok()) {
-        st = sink_->error;
+      if (!sink_->error.ok()) {
+        break;
       }
     }
-    if (st.ok() && last && (depth() > 0 || !root_seen_)) {
-      st = MalformedAt("文档不完整", p);
+    if (error_.ok() && !sink_->error.ok()) {
+      error_ = sink_->error;
+    }
+    if (error_.ok() && last && (!open_.empty() || !root_seen_)) {
+      MalformedAt("文档不完整", p);
     }
     offset_ += static_cast<uint64_t>(p - begin);
     buffer->erase(0, static_cast<size_t>(p - begin));
-    return st;
+    return error_;
   }
 
  private:
@@ -798,20 +842,28 @@ class FastSheetScanner {
     std::string_view raw;
   };
 
-  size_t depth() const { return open_.size(); }
-
-  Status Malformed(std::string_view what, uint64_t at) const {
-    return Status::Invalid(fmt::format("Excel 文件已损坏：{} XML 格式错误（{}，第 {} 字节附近）",
-                                       sink_->part, what, at));
-  }
-  Status MalformedAt(std::string_view what, const char* at) const {
-    return Malformed(what, offset_ + static_cast<uint64_t>(at - begin_));
+  // Stores the first error; answers nullptr so that token functions can `return Malformed…`.
+  const char* MalformedAt(std::string_view what, const char* at) {
+    if (error_.ok()) {
+      error_ = Status::Invalid(
+          fmt::format("Excel 文件已损坏：{} XML 格式错误（{}，第 {} 字节附近）", sink_->part, what,
+                      offset_ + static_cast<uint64_t>(at - begin_)));
+    }
+    return nullptr;
   }
 
   static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   static bool IsNameChar(char c) {
     return !IsSpace(c) && c != '>' && c != '/' && c != '=' && c != '<' && c != '"' && c != '\'';
   }
+  static std::string_view Local(std::string_view name) {
+    const size_t colon = name.rfind(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+  }
+  static const char* Find(const char* p, const char* end, char c) {
+    return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(end - p)));
+  }
+
   // XML's end-of-line handling, before references are decoded: CR LF and a lone CR read as LF.
   std::string_view LineEnds(std::string_view text) {
     if (text.find('\r') == std::string_view::npos) {
@@ -828,20 +880,15 @@ class FastSheetScanner {
     return line_ends_;
   }
 
-  static std::string_view Local(std::string_view name) {
-    const size_t colon = name.rfind(':');
-    return colon == std::string_view::npos ? name : name.substr(colon + 1);
-  }
-
-  // Text up to the next '<' (the whole of it must be here: entities never straddle pieces).
-  Status CharacterData(const char* p, const char* end, bool last, const char** next) {
-    const char* lt = static_cast<const char*>(std::memchr(p, '<', static_cast<size_t>(end - p)));
+  // Text up to the next '<' (the whole of it must be here: references never straddle pieces).
+  const char* CharacterData(const char* p, const char* end, bool last) {
+    const char* lt = Find(p, end, '<');
     if (lt == nullptr && !last) {
-      return Status::Ok();
+      return nullptr;
     }
     const char* stop = lt == nullptr ? end : lt;
     const std::string_view text(p, static_cast<size_t>(stop - p));
-    if (depth() == 0) {
+    if (open_.empty()) {
       for (char c : text) {
         if (!IsSpace(c)) {
           return MalformedAt("根元素之外有文字", p);
@@ -850,65 +897,61 @@ class FastSheetScanner {
     } else if (sink_->collecting && !AppendDecoded(LineEnds(text), &sink_->value)) {
       return MalformedAt("未定义或无效的实体引用", p);
     }
-    *next = stop;
-    return Status::Ok();
+    return stop;
   }
 
-  Status Markup(const char* p, const char* end, const char** next) {
+  const char* Markup(const char* p, const char* end) {
     if (end - p < 2) {
-      return Status::Ok();
+      return nullptr;
     }
     if (p[1] == '/') {
-      return EndTag(p, end, next);
+      return EndTag(p, end);
     }
     if (p[1] == '?') {
-      return Skip(p, end, "?>", next);
+      return Skip(p, end, "?>");
     }
-    if (p[1] == '!') {
-      if (end - p < 9) {
-        return Status::Ok();  // "<![CDATA[" and "<!DOCTYPE" are 9 bytes
-      }
-      const std::string_view head(p, 9);
-      if (head.substr(0, 4) == "<!--") {
-        return Skip(p, end, "-->", next);
-      }
-      if (head == "<![CDATA[") {
-        const std::string_view rest(p + 9, static_cast<size_t>(end - p - 9));
-        const size_t close = rest.find("]]>");
-        if (close == std::string_view::npos) {
-          return Status::Ok();
-        }
-        if (depth() == 0) {
-          return MalformedAt("根元素之外有 CDATA", p);
-        }
-        if (sink_->collecting) {
-          sink_->value.append(LineEnds(rest.substr(0, close)));
-        }
-        *next = p + 9 + close + 3;
-        return Status::Ok();
-      }
-      if (head == "<!DOCTYPE") {
-        return Status::Invalid(fmt::format(
-            "Excel 文件中的 {} 含有 DTD 声明，不予接受（可能是实体扩展攻击）", sink_->part));
-      }
-      return MalformedAt("无法识别的“<!”标记", p);
+    if (p[1] != '!') {
+      return StartTag(p, end);
     }
-    return StartTag(p, end, next);
+    if (end - p < 9) {
+      return nullptr;  // "<![CDATA[" and "<!DOCTYPE" are 9 bytes
+    }
+    const std::string_view head(p, 9);
+    if (head.substr(0, 4) == "<!--") {
+      return Skip(p, end, "-->");
+    }
+    if (head == "<![CDATA[") {
+      const std::string_view rest(p + 9, static_cast<size_t>(end - p - 9));
+      const size_t close = rest.find("]]>");
+      if (close == std::string_view::npos) {
+        return nullptr;
+      }
+      if (open_.empty()) {
+        return MalformedAt("根元素之外有 CDATA", p);
+      }
+      if (sink_->collecting) {
+        sink_->value.append(LineEnds(rest.substr(0, close)));
+      }
+      return p + 9 + close + 3;
+    }
+    if (head == "<!DOCTYPE") {
+      error_ = Status::Invalid(fmt::format(
+          "Excel 文件中的 {} 含有 DTD 声明，不予接受（可能是实体扩展攻击）", sink_->part));
+      return nullptr;
+    }
+    return MalformedAt("无法识别的“<!”标记", p);
   }
 
-  Status Skip(const char* p, const char* end, std::string_view close, const char** next) {
+  static const char* Skip(const char* p, const char* end, std::string_view close) {
     const std::string_view rest(p + 2, static_cast<size_t>(end - p - 2));
     const size_t at = rest.find(close);
-    if (at != std::string_view::npos) {
-      *next = p + 2 + at + close.size();
-    }
-    return Status::Ok();
+    return at == std::string_view::npos ? nullptr : p + 2 + at + close.size();
   }
 
-  Status EndTag(const char* p, const char* end, const char** next) {
-    const char* gt = static_cast<const char*>(std::memchr(p, '>', static_cast<size_t>(end - p)));
+  const char* EndTag(const char* p, const char* end) {
+    const char* gt = Find(p, end, '>');
     if (gt == nullptr) {
-      return Status::Ok();
+      return nullptr;
     }
     const char* name_end = p + 2;
     while (name_end < gt && IsNameChar(*name_end)) {
@@ -920,23 +963,22 @@ class FastSheetScanner {
       }
     }
     const std::string_view name(p + 2, static_cast<size_t>(name_end - p - 2));
-    if (depth() == 0 || std::string_view(names_).substr(open_.back()) != name) {
+    if (open_.empty() || std::string_view(names_).substr(open_.back()) != name) {
       return MalformedAt(fmt::format("结束标记“{}”与开始标记不匹配", name), p);
     }
     names_.resize(open_.back());
     open_.pop_back();
     sink_->End(Local(name));
-    *next = gt + 1;
-    return Status::Ok();
+    return gt + 1;
   }
 
-  Status StartTag(const char* p, const char* end, const char** next) {
+  const char* StartTag(const char* p, const char* end) {
     const char* q = p + 1;
     while (q < end && IsNameChar(*q)) {
       ++q;
     }
     if (q == end) {
-      return Status::Ok();
+      return nullptr;
     }
     const std::string_view name(p + 1, static_cast<size_t>(q - p - 1));
     if (name.empty()) {
@@ -950,7 +992,7 @@ class FastSheetScanner {
         ++q;
       }
       if (q == end) {
-        return Status::Ok();
+        return nullptr;
       }
       if (*q == '>') {
         ++q;
@@ -958,7 +1000,7 @@ class FastSheetScanner {
       }
       if (*q == '/') {
         if (q + 1 == end) {
-          return Status::Ok();
+          return nullptr;
         }
         if (q[1] != '>') {
           return MalformedAt("标记格式错误", p);
@@ -979,7 +1021,7 @@ class FastSheetScanner {
         ++q;
       }
       if (q == end) {
-        return Status::Ok();
+        return nullptr;
       }
       if (aname.empty() || *q != '=') {
         return MalformedAt("属性格式错误", p);
@@ -989,16 +1031,15 @@ class FastSheetScanner {
         ++q;
       }
       if (q == end) {
-        return Status::Ok();
+        return nullptr;
       }
       const char quote = *q;
       if (quote != '"' && quote != '\'') {
         return MalformedAt("属性值缺少引号", p);
       }
-      const char* close =
-          static_cast<const char*>(std::memchr(q + 1, quote, static_cast<size_t>(end - q - 1)));
+      const char* close = Find(q + 1, end, quote);
       if (close == nullptr) {
-        return Status::Ok();
+        return nullptr;
       }
       const std::string_view raw(q + 1, static_cast<size_t>(close - q - 1));
       if (raw.find('<') != std::string_view::npos) {
@@ -1010,16 +1051,16 @@ class FastSheetScanner {
       attrs_[n_attrs++] = {Local(aname), raw};
       q = close + 1;
     }
-    if (depth() == 0) {
+    if (open_.empty()) {
       if (root_seen_) {
         return MalformedAt("根元素之后又有元素", p);
       }
       root_seen_ = true;
     }
-    if (depth() == kMaxDepth) {
+    if (open_.size() == kMaxDepth) {
       return MalformedAt("元素嵌套过深", p);
     }
-    Status bad;
+    bool bad = false;
     auto attr = [&](std::string_view local) -> std::optional<std::string_view> {
       for (size_t i = 0; i < n_attrs; ++i) {
         if (attrs_[i].local == local) {
@@ -1028,7 +1069,7 @@ class FastSheetScanner {
           }
           decoded_.clear();
           if (!AppendDecoded(attrs_[i].raw, &decoded_) || !IsXmlText(decoded_)) {
-            bad = MalformedAt("属性值中有无效的实体引用", p);
+            bad = true;
             return std::nullopt;
           }
           return std::string_view(decoded_);
@@ -1038,8 +1079,8 @@ class FastSheetScanner {
     };
     const std::string_view local = Local(name);
     sink_->Start(local, attr);
-    if (!bad.ok()) {
-      return bad;
+    if (bad) {
+      return MalformedAt("属性值中有无效的实体引用", p);
     }
     if (empty_element) {
       sink_->End(local);
@@ -1047,11 +1088,11 @@ class FastSheetScanner {
       open_.push_back(names_.size());
       names_.append(name);
     }
-    *next = q;
-    return Status::Ok();
+    return q;
   }
 
   SheetParser* sink_;
+  Status error_;
   uint64_t offset_ = 0;          ///< bytes of the part consumed before the buffer's start
   const char* begin_ = nullptr;  ///< the buffer's start during Scan
   bool root_seen_ = false;
