@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 
 #include "huoju/core/hash.hpp"
 #include "huoju/core/utf8.hpp"
@@ -1364,7 +1365,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         FilingState state;
         std::string path;
       };
-      std::map<std::string, Task> by_uscc;
+      std::unordered_map<std::string, Task> by_uscc;
       std::string units_in;
       store::Params unit_params = {period.period_key, prev_key};
       for (size_t i = 0; i < tasks.size(); ++i) {
@@ -1375,8 +1376,8 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         units_in += units_in.empty() ? "?" : ", ?";
         unit_params.emplace_back(tasks.Int(i, 1));
       }
-      std::map<int64_t, std::vector<std::pair<std::string, std::string>>> current_forms;
-      std::map<int64_t, std::vector<std::pair<std::string, std::string>>> previous_forms;
+      std::unordered_map<int64_t, std::vector<std::pair<std::string, std::string>>> current_forms;
+      std::unordered_map<int64_t, std::vector<std::pair<std::string, std::string>>> previous_forms;
       if (!units_in.empty()) {
         HUOJU_ASSIGN_OR_RETURN(
             auto data, s.Query("SELECT unit_id, period_key, form_code, values_json FROM filing "
