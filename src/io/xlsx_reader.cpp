@@ -16,12 +16,17 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,6 +36,8 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kSheetChunk = 256 * 1024;  // sheets: fewer, larger pieces for the scanner
+constexpr uint64_t kPipelineBytes = 4u
+                                    << 20;  // sheets this big are scanned on a thread of their own
 
 std::string_view LocalName(const XML_Char* name) {
   std::string_view n(name);
@@ -1294,16 +1301,20 @@ const XlsxReader::Sheet* XlsxReader::FindSheet(std::string_view name) const {
   return nullptr;
 }
 
-Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
-  SheetParser p(sheet.path, &on_row, &impl_->shared, &impl_->date_styles, impl_->date1904,
-                impl_->limits, sheet.name);
-  if (impl_->limits.expat_sheets) {
-    return Run(*impl_, sheet.path, p);
+namespace {
+
+// Reads a sheet on the calling thread, row callbacks included.
+Status ScanSheet(XlsxReader::Impl& impl, const XlsxReader::Sheet& sheet,
+                 const XlsxReader::RowCallback& on_row) {
+  SheetParser p(sheet.path, &on_row, &impl.shared, &impl.date_styles, impl.date1904, impl.limits,
+                sheet.name);
+  if (impl.limits.expat_sheets) {
+    return Run(impl, sheet.path, p);
   }
   FastSheetScanner scanner(&p);
   std::string buffer;
   enum { kUndecided, kFast, kExpat } how = kUndecided;
-  Status st = impl_->Inflate(sheet.path, kSheetChunk, [&](std::string_view piece, bool last) {
+  Status st = impl.Inflate(sheet.path, kSheetChunk, [&](std::string_view piece, bool last) {
     if (how == kUndecided) {
       how = DeclaresUtf8(piece) ? kFast : kExpat;
       if (how == kExpat) {
@@ -1320,6 +1331,127 @@ Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
     st = p.error;
   }
   return st;
+}
+
+// Rows passed from a scanning thread to the thread that reads the sheet, in batches: the
+// scan (inflate, XML, numbers) and what the caller does with the rows run on two cores.
+class RowPipe {
+ public:
+  struct Batch {
+    std::vector<int64_t> rows;
+    std::vector<size_t> ends;  ///< where each row's cells end in `cells`
+    std::vector<XlsxCell> cells;
+  };
+
+  // Producer: adds a row to the batch being filled; false once the consumer has stopped.
+  bool Add(int64_t row, std::vector<XlsxCell>& cells) {
+    filling_.rows.push_back(row);
+    filling_.cells.insert(filling_.cells.end(), std::make_move_iterator(cells.begin()),
+                          std::make_move_iterator(cells.end()));
+    filling_.ends.push_back(filling_.cells.size());
+    return filling_.rows.size() < kBatchRows || Flush();
+  }
+  // Producer: hands the batch over, waiting while the consumer is kMaxBatches behind.
+  bool Flush() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return stopped_ || queue_.size() < kMaxBatches; });
+    if (stopped_) {
+      return false;
+    }
+    if (!filling_.rows.empty()) {
+      queue_.push_back(std::move(filling_));
+      filling_ = Batch{};
+      cv_.notify_all();
+    }
+    return true;
+  }
+  // Producer: no more rows; `status` is how the scan ended.
+  void Finish(Status status) {
+    Flush();
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    status_ = std::move(status);
+    cv_.notify_all();
+  }
+  // Consumer: the next batch, or nullopt when the scan has ended (then status() says how).
+  std::optional<Batch> Next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return finished_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      return std::nullopt;
+    }
+    Batch b = std::move(queue_.front());
+    queue_.pop_front();
+    cv_.notify_all();
+    return b;
+  }
+  // Consumer: stop the producer (it finishes at its next batch).
+  void Stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+  Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  static constexpr size_t kBatchRows = 256;
+  static constexpr size_t kMaxBatches = 8;
+  Batch filling_;  ///< the producer's own
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool stopped_ = false;
+  bool finished_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
+  // Small sheets are read on this thread; a thread of its own pays off only for big ones.
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat(impl_->zip, sheet.path.c_str(), 0, &st) != 0 || (st.valid & ZIP_STAT_SIZE) == 0 ||
+      st.size < kPipelineBytes) {
+    return ScanSheet(*impl_, sheet, on_row);
+  }
+  RowPipe pipe;
+  std::thread scanner([&] {
+    Status scanned = ScanSheet(*impl_, sheet, [&](int64_t row, const std::vector<XlsxCell>& cells) {
+      // SheetParser clears its row after this call: the cells may be moved out.
+      auto& own = const_cast<std::vector<XlsxCell>&>(
+          cells);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      return pipe.Add(row, own) ? Status::Ok() : Status::Unavailable("读取已停止");
+    });
+    pipe.Finish(std::move(scanned));
+  });
+  // Joins on every way out, exceptions from the callback included.
+  struct Joiner {
+    RowPipe& pipe;
+    std::thread& thread;
+    ~Joiner() {
+      pipe.Stop();
+      thread.join();
+    }
+  } joiner{pipe, scanner};
+  std::vector<XlsxCell> row_cells;
+  while (auto batch = pipe.Next()) {
+    size_t begin = 0;
+    for (size_t i = 0; i < batch->rows.size(); ++i) {
+      const auto first = batch->cells.begin() + static_cast<ptrdiff_t>(begin);
+      const auto last = batch->cells.begin() + static_cast<ptrdiff_t>(batch->ends[i]);
+      row_cells.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+      begin = batch->ends[i];
+      Status result = on_row(batch->rows[i], row_cells);
+      if (!result.ok()) {
+        return result;
+      }
+    }
+  }
+  return pipe.status();
 }
 
 Result<std::vector<XlsxCell>> XlsxReader::ReadAll(const Sheet& sheet, size_t max_cells) {

@@ -227,6 +227,19 @@ TEST(XlsxReader, ReadsConstantMemoryInlineStrings) {
                   .ok());
   EXPECT_EQ(rows, 260'002);
   EXPECT_EQ(last, "单位259999=259999");
+
+  // A sheet this big is scanned on a second thread: a callback's failure still stops the read
+  // at once and comes back unchanged, and every row before it arrived in order.
+  int64_t seen = 0;
+  int64_t expected_row = 0;
+  Status stopped = reader.value()->ReadSheet(
+      reader.value()->sheets()[0], [&](int64_t row, const std::vector<XlsxCell>& cells) {
+        EXPECT_EQ(row, ++expected_row);
+        EXPECT_FALSE(cells.empty());
+        return ++seen == 100'000 ? Status::Invalid("第十万行停下") : Status::Ok();
+      });
+  EXPECT_EQ(stopped.message(), "第十万行停下");
+  EXPECT_EQ(seen, 100'000);
 }
 
 TEST(XlsxReader, CallbackStatusStopsReading) {
