@@ -843,6 +843,7 @@ class FastSheetScanner {
   static constexpr size_t kMaxToken = 4u << 20;
   static constexpr size_t kMaxDepth = 256;
   static constexpr size_t kMaxAttrs = 32;
+  static constexpr size_t kMaxName = 1024;
 
   struct Attribute {
     std::string_view local;
@@ -990,6 +991,9 @@ class FastSheetScanner {
     const std::string_view name(p + 1, static_cast<size_t>(q - p - 1));
     if (name.empty()) {
       return MalformedAt("标记缺少名称", p);
+    }
+    if (name.size() > kMaxName) {  // names of open elements are kept: bound their memory
+      return MalformedAt("元素名称过长", p);
     }
     size_t n_attrs = 0;
     bool empty_element = false;

@@ -409,6 +409,7 @@ TEST(XlsxFastScanner, RefusesWhatIsNotXml) {
            std::string("<c><v>1</v></c>") + tail + "<worksheet/>",  // a second root
            std::string("<c><v>1</v></c>") + tail + "text",          // text after the root
            std::string("<c><v>1</v></c><!x>") + tail,
+           "<" + std::string(2000, 'n') + "/>" + tail,  // a name too long to keep
        }) {
     auto r = ReadEverything(MakeZip(Parts(head + bad)));
     ASSERT_FALSE(r.ok()) << bad;
