@@ -378,6 +378,43 @@ constexpr const char* kMigration6 = R"sql(
 CREATE INDEX filing_changes ON filing(period_key, updated_at);
 )sql";
 
+// PostgreSQL: the tally's insert and delete triggers become statement triggers that add the
+// inserted (removed) rows' counts per key once per statement. Row by row, opening a national
+// period (one INSERT … SELECT of 600,000 tasks) updated the same few tally rows hundreds of
+// thousands of times in one transaction; each update is a new row version that the next one must
+// walk past, so the statement ran for over 8 minutes and kept getting slower. SQLite keeps its
+// row triggers (an update in place there costs the same every time).
+constexpr const char* kMigration8Postgres = R"sql(
+DROP TRIGGER filing_tally_insert_delete ON filing;
+CREATE FUNCTION filing_tally_add_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO filing_tally AS t (form_code, period_key, parent_path, state, review_level, late, n)
+  SELECT form_code, period_key, rtrim(rtrim(unit_path, '/'), '0123456789'), state, review_level,
+         late, COUNT(*)
+  FROM added GROUP BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (form_code, period_key, parent_path, state, review_level, late)
+  DO UPDATE SET n = t.n + EXCLUDED.n;
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION filing_tally_remove_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE filing_tally t SET n = t.n - r.c
+  FROM (SELECT form_code, period_key, rtrim(rtrim(unit_path, '/'), '0123456789') AS parent_path,
+               state, review_level, late, COUNT(*) AS c
+        FROM removed GROUP BY 1, 2, 3, 4, 5, 6) r
+  WHERE t.form_code = r.form_code AND t.period_key = r.period_key
+    AND t.parent_path = r.parent_path AND t.state = r.state
+    AND t.review_level = r.review_level AND t.late = r.late;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER filing_tally_insert AFTER INSERT ON filing REFERENCING NEW TABLE AS added
+FOR EACH STATEMENT EXECUTE FUNCTION filing_tally_add_rows();
+CREATE TRIGGER filing_tally_delete AFTER DELETE ON filing REFERENCING OLD TABLE AS removed
+FOR EACH STATEMENT EXECUTE FUNCTION filing_tally_remove_rows();
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -390,6 +427,7 @@ const std::vector<Migration>& AllMigrations() {
        kMigration5Sqlite, kMigration5Postgres},
       {6, "filings by period and change time, for the analytics catch-up", kMigration6},
       {7, "account kinds and modules, unit registrations, person links", kMigration7},
+      {8, "PostgreSQL: tally insert/delete triggers per statement", "", "", kMigration8Postgres},
   };
   return kAll;
 }
