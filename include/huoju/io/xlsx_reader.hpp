@@ -80,7 +80,9 @@ class XlsxReader {
   const std::vector<Sheet>& sheets() const { return sheets_; }
   /// nullptr when no sheet has that name.
   const Sheet* FindSheet(std::string_view name) const;
-  /// Streams the rows of `sheet` in file order (rows without cells are skipped).
+  /// Streams the rows of `sheet` in file order (rows without cells are skipped). `on_row` runs
+  /// on the calling thread; a sheet over 4 MiB is inflated and scanned meanwhile on a second
+  /// thread that uses this reader, so `on_row` must not call this reader itself.
   Status ReadSheet(const Sheet& sheet, const RowCallback& on_row);
 
   /// Every cell of a small sheet, row by row (for metadata sheets; bounded by `max_cells`).
