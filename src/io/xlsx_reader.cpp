@@ -812,6 +812,15 @@ class FastSheetScanner {
     // The hot loop: token functions answer where the next token starts, or nullptr when the
     // token is incomplete or wrong (then error_ says which). No Status is built per token.
     while (p < end) {
+      if (top_is_row_ && end - p > 2 && p[0] == '<' && p[1] == 'c' && p[2] == ' ') {
+        if (const char* after = WholeCell(p, end)) {
+          p = after;
+          if (!sink_->error.ok()) {
+            break;
+          }
+          continue;
+        }
+      }
       const char* next = *p == '<' ? Markup(p, end) : CharacterData(p, end, last);
       if (next == nullptr) {
         if (error_.ok()) {  // incomplete
@@ -886,6 +895,121 @@ class FastSheetScanner {
       }
     }
     return line_ends_;
+  }
+
+  static bool StartsWith(const char* p, const char* end, std::string_view prefix) {
+    return static_cast<size_t>(end - p) >= prefix.size() &&
+           std::memcmp(p, prefix.data(), prefix.size()) == 0;
+  }
+  static bool HasAny(std::string_view text, char a, char b) {
+    for (char c : text) {
+      if (c == a || c == b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The shape nearly every cell of a big sheet has, read in one pass without the element
+  // stack: <c> with only the attributes r, s and t (double quotes, no references), then
+  // "/>", "></c>", "><v>text</v></c>" or "><is><t>text</t></is></c>" (text without
+  // references or CR). The sink sees the same events as from the general path, so the
+  // result cannot differ. nullptr: another shape, or not complete in the buffer: the general
+  // path reads it (and finds any error). Called only when the open element is a row.
+  const char* WholeCell(const char* p, const char* end) {
+    if (open_.size() + 3 > kMaxDepth) {
+      return nullptr;
+    }
+    std::string_view ref, style, type;
+    bool has_ref = false, has_style = false, has_type = false;
+    const char* q = p + 2;
+    for (;;) {
+      while (q < end && *q == ' ') {
+        ++q;
+      }
+      if (q == end) {
+        return nullptr;
+      }
+      if (*q == '>' || *q == '/') {
+        break;
+      }
+      if (q[-1] != ' ' || end - q < 3 || q[1] != '=' || q[2] != '"') {
+        return nullptr;
+      }
+      const char* close = Find(q + 3, end, '"');
+      if (close == nullptr) {
+        return nullptr;
+      }
+      const std::string_view raw(q + 3, static_cast<size_t>(close - q - 3));
+      if (HasAny(raw, '&', '<')) {
+        return nullptr;
+      }
+      bool* seen = *q == 'r' ? &has_ref : *q == 's' ? &has_style : *q == 't' ? &has_type : nullptr;
+      if (seen == nullptr || *seen) {
+        return nullptr;
+      }
+      *seen = true;
+      (*q == 'r' ? ref : *q == 's' ? style : type) = raw;
+      q = close + 1;
+    }
+    std::string_view text;
+    bool has_text = false;
+    if (*q == '/') {
+      if (!StartsWith(q, end, "/>")) {
+        return nullptr;
+      }
+      q += 2;
+    } else if (StartsWith(q, end, "></c>")) {
+      q += 5;
+    } else {
+      std::string_view close;
+      if (StartsWith(q, end, "><v>")) {
+        q += 4;
+        close = "</v></c>";
+      } else if (StartsWith(q, end, "><is><t>")) {
+        q += 8;
+        close = "</t></is></c>";
+      } else if (StartsWith(q, end, "><is><t xml:space=\"preserve\">")) {
+        q += 29;
+        close = "</t></is></c>";
+      } else {
+        return nullptr;
+      }
+      const char* lt = Find(q, end, '<');
+      if (lt == nullptr || !StartsWith(lt, end, close)) {
+        return nullptr;
+      }
+      text = std::string_view(q, static_cast<size_t>(lt - q));
+      if (HasAny(text, '&', '\r')) {
+        return nullptr;
+      }
+      has_text = true;
+      q = lt + close.size();
+    }
+    auto attr = [&](std::string_view local) -> std::optional<std::string_view> {
+      if (local.size() != 1) {
+        return std::nullopt;
+      }
+      switch (local[0]) {
+        case 'r':
+          return has_ref ? std::optional(ref) : std::nullopt;
+        case 's':
+          return has_style ? std::optional(style) : std::nullopt;
+        case 't':
+          return has_type ? std::optional(type) : std::nullopt;
+        default:
+          return std::nullopt;
+      }
+    };
+    sink_->Start("c", attr);
+    if (!sink_->error.ok()) {
+      return q;
+    }
+    if (has_text && sink_->in_rph == 0) {
+      sink_->value.append(text);
+    }
+    sink_->End("c");
+    return q;
   }
 
   // Text up to the next '<' (the whole of it must be here: references never straddle pieces).
@@ -976,6 +1100,7 @@ class FastSheetScanner {
     }
     names_.resize(open_.back());
     open_.pop_back();
+    top_is_row_ = !open_.empty() && std::string_view(names_).substr(open_.back()) == "row";
     sink_->End(Local(name));
     return gt + 1;
   }
@@ -1098,6 +1223,7 @@ class FastSheetScanner {
     } else {
       open_.push_back(names_.size());
       names_.append(name);
+      top_is_row_ = name == "row";
     }
     return q;
   }
@@ -1107,6 +1233,7 @@ class FastSheetScanner {
   uint64_t offset_ = 0;          ///< bytes of the part consumed before the buffer's start
   const char* begin_ = nullptr;  ///< the buffer's start during Scan
   bool root_seen_ = false;
+  bool top_is_row_ = false;   ///< the innermost open element is <row> (unprefixed)
   std::string names_;         ///< names of the open elements, one after the other
   std::vector<size_t> open_;  ///< where each open element's name starts in names_
   std::array<Attribute, kMaxAttrs> attrs_;

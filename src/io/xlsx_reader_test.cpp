@@ -322,6 +322,38 @@ TEST(XlsxFastScanner, AgreesWithExpatOnWhatProducersWrite) {
       7);
 }
 
+// The whole-cell shortcut (the common shapes of a cell, read in one pass) and the shapes next
+// to it that must go the general way: every one reads as expat reads it.
+TEST(XlsxFastScanner, WholeCellShortcutAgreesWithExpat) {
+  ExpectScannersAgree(
+      R"(<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData><row r="1">)"
+      R"(<c r="A1" s="1" t="s"><v>0</v></c>)"
+      R"(<c r="B1" t="inlineStr"><is><t xml:space="preserve"> 有空格 </t></is></c>)"
+      R"(<c r="C1" t="inlineStr"><is><t>内联</t></is></c>)"
+      R"(<c r="D1"/><c r="E1" s="2"></c><c r="F1"  s="0"   ><v>-12.5</v></c>)"
+      R"(<c r="G1" t="inlineStr"><is><t>a&amp;b</t></is></c>)"  // reference: general path
+      R"(<c r="H1" cm="1"><v>2</v></c>)"                        // other attribute
+      R"(<c r="I1"><v>3</v><f>1+2</f></c>)"                     // not </v></c>
+      R"(<c r='J1'><v>4</v></c>)"                               // single quotes
+      R"(<c r="K1" t="str"><v>a)"
+      "\r\n"
+      R"(b</v></c>)"  // CR LF
+      R"(<c r="L1" t="b"><v>1</v></c><c r="M1" t="e"><v>#DIV/0!</v></c>)"
+      R"(<c r="N1" t="d"><v>2024-02-29T00:00:00</v></c><c r="O1" s="1"><v>45292</v></c>)"
+      R"(</row><row r="2"><c t="inlineStr"><is><t>无引用</t></is></c><c><v>5</v></c></row>)"
+      R"(</sheetData></worksheet>)",
+      15);
+  // Errors the shortcut meets are the general path's errors.
+  auto bad = ReadEverything(MakeZip(Parts(
+      R"(<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>99</v></c></row></sheetData></worksheet>)")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Contains(bad.status().message(), "A1")) << bad.status().message();
+  bad = ReadEverything(MakeZip(Parts(
+      R"(<worksheet><sheetData><row r="1"><c r="1A"><v>1</v></c></row></sheetData></worksheet>)")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Contains(bad.status().message(), "1A")) << bad.status().message();
+}
+
 TEST(XlsxFastScanner, TokensAcrossPieces) {
   // Well over the scanner's 256 KiB pieces, with entities, CDATA and long names everywhere,
   // so that tokens of every kind are cut at some boundary.
