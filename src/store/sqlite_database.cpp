@@ -275,6 +275,13 @@ class SqliteDatabase final : public Database {
     return done.get();
   }
 
+  Status RefreshAfterBulkWrite(std::string_view table) override {
+    HUOJU_RETURN_IF_ERROR(CheckTableName(table));
+    return Write([&](Session& s) -> Status {
+      return s.ExecuteScript(fmt::format("PRAGMA analysis_limit = 1000; ANALYZE {}", table));
+    });
+  }
+
   Status CheckIntegrity() override {
     Status result;
     Status st = Read([&](Session& s) -> Status {
