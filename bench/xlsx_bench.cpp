@@ -13,7 +13,8 @@
 // without problems (clean_only). Rows per second of each. The workbook is left in --work for
 // the LibreOffice peer that bench/xlsx.sh runs on it.
 //
-// Prints one JSON object.
+// Options: --steps scan,read,check,write picks import steps (a profiling aid, with
+// --reuse-setup). Prints one JSON object.
 #include <xlsxwriter.h>
 
 #include <chrono>
@@ -171,7 +172,10 @@ json Export(const GenData& d, const std::vector<size_t>& cols, size_t peer_rows,
 
 // `reuse`: the application and workbook of an earlier run in `work` are used again (a profiling
 // aid: skips the demo tree, the period and the template).
-json Import(size_t rows, const fs::path& work, bool reuse) {
+json Import(size_t rows, const fs::path& work, bool reuse, const std::string& steps) {
+  auto step = [&](std::string_view name) {
+    return ("," + steps + ",").find("," + std::string(name) + ",") != std::string::npos;
+  };
   using namespace huoju;
   const fs::path data_dir = work / "app";
   if (!reuse) {
@@ -273,7 +277,7 @@ json Import(size_t rows, const fs::path& work, bool reuse) {
                        {"template_rows_per_s", static_cast<double>(rows) / template_secs}};
   }
 
-  {
+  if (step("scan")) {
     // The reader alone (unzip + XML + cell values, no mapping): the floor under any import.
     const auto start = std::chrono::steady_clock::now();
     auto reader = io::XlsxReader::Open(*bytes);
@@ -293,7 +297,7 @@ json Import(size_t rows, const fs::path& work, bool reuse) {
     out["scan_only"] = {
         {"seconds", secs}, {"rows_per_s", static_cast<double>(rows) / secs}, {"cells", cells}};
   }
-  {
+  if (step("read")) {
     const auto start = std::chrono::steady_clock::now();
     auto parsed = app::ReadWorkbook(*bytes, app.catalogs());
     const double secs = Seconds(start);
@@ -323,10 +327,12 @@ json Import(size_t rows, const fs::path& work, bool reuse) {
   };
   app::WorkbookImportOptions check;
   check.check_only = true;
-  run("check_only", check);
+  if (step("check")) {
+    run("check_only", check);
+  }
   app::WorkbookImportOptions write;
   write.clean_only = true;
-  if (!reuse) {  // a write changes the database the next reuse would read
+  if (!reuse && step("write")) {  // a write changes the database the next reuse would read
     run("write_clean", write);
   }
   return out;
@@ -339,6 +345,7 @@ int main(int argc, char** argv) {
   int threads = 2;
   bool reuse = false;
   std::string work = "/tmp";
+  std::string steps = "scan,read,check,write";  // of the import
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -357,6 +364,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(next());
     } else if (a == "--reuse-setup") {
       reuse = true;
+    } else if (a == "--steps") {
+      steps = next();
     } else if (a == "--work") {
       work = next();
     } else if (a == "--scan") {  // profiling aid: read one workbook's sheets, nothing else
@@ -393,7 +402,7 @@ int main(int argc, char** argv) {
     out["export"] = Export(d, huoju::bench::NumericColumns(d), peer_rows, threads, work);
   }
   if (import_rows > 0) {
-    out["import"] = Import(import_rows, work, reuse);
+    out["import"] = Import(import_rows, work, reuse, steps);
   }
   std::cout << out.dump() << "\n";
   return 0;
