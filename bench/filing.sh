@@ -284,9 +284,9 @@ run_bulk() {
   time_get "GET /progress as center (all $IMPORT_ROWS filings)" "$center" "/api/v1/progress?$q" >>"$WORK/queue.$BACKEND"
   time_get "GET /healthz (peer)" "" "/healthz" >>"$WORK/queue.$BACKEND"
   if [[ $BACKEND == postgres ]]; then
-    # Right after the import most pages are not yet marked all-visible, so index-only scans
-    # still visit the table; autovacuum gets there within minutes. The same requests again
-    # after an explicit VACUUM ANALYZE show the steady state.
+    # Pages not yet marked all-visible make index-only scans visit the table. The import runs
+    # VACUUM (ANALYZE) itself (Database::RefreshAfterBulkWrite); the same requests after one
+    # more, explicit VACUUM ANALYZE show whether anything was left for it.
     t0=$(now)
     sql "$BACKEND" bulk "VACUUM ANALYZE filing" >/dev/null
     t1=$(now)
