@@ -6,8 +6,8 @@
 // writer of the server's export jobs, and the first P of the same rows by libxlsxwriter in
 // constant-memory mode (the peer: the library the project uses for small tables).
 //
-// Import: a real application (SQLite in --work) with a demo tree of M+ units and the GQ-002
-// 2024 tasks opened; a batch workbook of M units filled with generated values (app::WriteTemplate,
+// Import: a real application (SQLite in --work) with a demo tree of M+ units, the demo's 2024
+// periods opened and last year's GQ-002 of every enterprise (app::GenerateDemoSurvey); a batch workbook of M units filled with generated values (app::WriteTemplate,
 // the server's own template), then app::Workbooks::Import as the Torch Center: once check-only
 // (read, check every cell, audit every unit; nothing written) and once writing the units
 // without problems (clean_only). Rows per second of each. The workbook is left in --work for
@@ -210,9 +210,13 @@ json Import(size_t rows, const fs::path& work, bool reuse, const std::string& st
     Die(login.status().ToString());
   }
   const identity::Principal& center = login->principal;
-  app::OpenPeriodRequest req{"GQ-002", "2024", std::nullopt, std::nullopt, std::nullopt};
-  if (auto s = app.filings().OpenPeriod(center, req, {}); !s.ok() && !reuse) {
-    Die(s.status().ToString());
+  if (!reuse) {
+    // The 2024 periods of the demo (GQ-002 tasks for every enterprise) and every enterprise's
+    // final 2023 GQ-002 (revenue, assets, tax), so that the year-on-year rules have last
+    // year's values to read, as in a real import.
+    if (auto s = app::GenerateDemoSurvey(app, 2024, 0, 7); !s.ok()) {
+      Die(s.status().ToString());
+    }
   }
   out["setup_seconds"] = Seconds(t0);
   Result<std::string> bytes = Status::Internal("no workbook");
