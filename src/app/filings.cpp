@@ -1274,6 +1274,33 @@ Result<json> Filings::Withdraw(const Principal& who, int64_t filing_id, const st
 
 // ---------------------------------------------------------------- bulk import
 
+json StoredNumber(double d) {
+  if (std::fabs(d) < 9e15 && d == std::floor(d)) {
+    return static_cast<int64_t>(d);
+  }
+  return d;
+}
+
+json ImportRow::AllValues() const {
+  if (numbers.empty()) {
+    return values;
+  }
+  json all = values.is_object() ? values : json::object();
+  for (const auto& [indicator, value] : numbers) {
+    all[indicator->code] = StoredNumber(value);
+  }
+  return all;
+}
+
+std::optional<double> ImportRow::Number(const std::string& code) const {
+  for (const auto& [indicator, value] : numbers) {
+    if (indicator->code == code) {
+      return value;
+    }
+  }
+  return NumberOf(values, code);
+}
+
 Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
                              const std::vector<ImportRow>& rows, const RequestOrigin& origin) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
@@ -1402,6 +1429,27 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
       rules::UnitPeriodData current(compiled);
       rules::UnitPeriodData previous(prev_compiled);
       std::vector<rules::Failure> failures;
+      // A row's `numbers` go straight into the form's number slots (as SetForm would put
+      // them from JSON); the slot of each indicator is looked up once per chunk.
+      std::unordered_map<const catalog::Indicator*, int> number_slot;  // -1: not a number slot
+      auto set_numbers = [&](const ImportRow& row) -> Status {
+        rules::UnitPeriodData::Form* f = nullptr;
+        for (const auto& [indicator, value] : row.numbers) {
+          auto [slot_it, added] = number_slot.try_emplace(indicator, -1);
+          if (added) {
+            const auto [kind, slot] = compiled.Slot(form_index, indicator->code);
+            slot_it->second = kind == 0 ? slot : -1;
+          }
+          if (slot_it->second < 0) {  // another catalog's indicator: the general way
+            HUOJU_RETURN_IF_ERROR(
+                current.SetForm(form->code, json{{indicator->code, StoredNumber(value)}}));
+            continue;
+          }
+          f = f != nullptr ? f : &current.form(form_index);
+          f->numbers[static_cast<size_t>(slot_it->second)] = std::isfinite(value) ? value : NAN;
+        }
+        return Status::Ok();
+      };
       for (size_t i = start; i < end; ++i) {
         const ImportRow& row = rows[i];
         auto it = by_uscc.find(row.uscc);
@@ -1432,6 +1480,10 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
           }
         }
         if (Status st = current.SetForm(form->code, row.values); !st.ok()) {
+          reject(i, row.uscc, st.message());
+          continue;
+        }
+        if (Status st = set_numbers(row); !st.ok()) {
           reject(i, row.uscc, st.message());
           continue;
         }
@@ -1471,14 +1523,14 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         a.unit_id = task.unit_id;
         a.version = task.version + 1;
         a.from = task.state;
-        a.values = row.values.dump();
+        a.values = row.AllValues().dump();
         a.explanations = explanations.dump();
         a.failures = failures_json.dump();
         a.hash = Blake2bHex(a.values + "\n" + a.explanations);
         a.errors = 0;
         a.warnings = static_cast<int64_t>(failures.size());
         if (size_ind != nullptr) {
-          a.size = NumberOf(row.values, size_ind->code);
+          a.size = row.Number(size_ind->code);
           for (const auto& [code, text] : previous_forms[task.unit_id]) {
             if (code == form->code) {
               a.previous_size = NumberOf(ParseStored(text, json::object()), size_ind->code);

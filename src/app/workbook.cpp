@@ -221,7 +221,7 @@ Result<json> Workbooks::ImportOwn(const identity::Principal& who, std::string_vi
   HUOJU_ASSIGN_OR_RETURN(json current, filings_.Get(who, filing_id));
   SaveRequest req;
   req.expected_version = current.value("version", int64_t{0});
-  req.values = wb.units[0].values;
+  req.values = wb.units[0].AllValues();
   req.explanations = current.value("explanations", json::object());
   HUOJU_ASSIGN_OR_RETURN(json saved, filings_.Save(who, filing_id, req, origin));
   // Every audit failure after the save, located at its cell in the workbook.

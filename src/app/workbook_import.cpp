@@ -105,10 +105,13 @@ std::optional<double> NumberFromText(std::string text) {
 }
 
 json NumberJson(double d) {
-  if (std::fabs(d) < 9e15 && d == std::floor(d)) {
-    return static_cast<int64_t>(d);
-  }
-  return d;
+  return StoredNumber(d);
+}
+
+bool IsNumeric(const catalog::IndicatorType& type) {
+  using catalog::ValueType;
+  return type.kind == ValueType::kInt || type.kind == ValueType::kYear ||
+         type.kind == ValueType::kDecimal || type.kind == ValueType::kPercent;
 }
 
 std::string CellText(const XlsxCell& c) {
@@ -143,45 +146,53 @@ std::string TypeName(const catalog::IndicatorType& t) {
   }
 }
 
+// Converts a cell to the number of a numeric `type` (IsNumeric); an error message for the user
+// (without the cell position) when it does not fit.
+Result<double> ConvertNumber(const catalog::IndicatorType& type, const XlsxCell& cell) {
+  using catalog::ValueType;
+  if (cell.type == XlsxCellType::kError) {
+    return Status::Invalid(fmt::format("单元格是错误值 {}，应为{}", cell.text, TypeName(type)));
+  }
+  std::optional<double> d;
+  if (cell.type == XlsxCellType::kNumber) {
+    d = cell.number;
+  } else if (cell.type == XlsxCellType::kText) {
+    d = NumberFromText(cell.text);
+  }
+  if (!d) {
+    return Status::Invalid(
+        fmt::format("应为{}，而不是“{}”", TypeName(type), Shorten(CellText(cell))));
+  }
+  if (type.kind == ValueType::kInt || type.kind == ValueType::kYear) {
+    if (*d != std::floor(*d)) {
+      return Status::Invalid(fmt::format("应为整数，而不是 {}", *d));
+    }
+  } else if (type.kind == ValueType::kDecimal) {
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    const double scale =
+        type.scale >= 0 && type.scale <= 8 ? kPow10[type.scale] : std::pow(10.0, type.scale);
+    const double scaled = *d * scale;
+    if (std::fabs(scaled - std::round(scaled)) > 1e-6 * std::max(1.0, std::fabs(scaled))) {
+      return Status::Invalid(fmt::format("最多 {} 位小数，而填写的是 {}", type.scale, *d));
+    }
+    d = std::round(scaled) / scale;  // drop binary noise such as 0.30000000000000004
+  }
+  return *d;
+}
+
 // Converts a cell to the filing's JSON value of `type`; an error message for the user (without
 // the cell position) when it does not fit.
 Result<json> Convert(const catalog::Catalog& catalog, const catalog::IndicatorType& type,
                      const XlsxCell& cell) {
   using catalog::ValueType;
+  if (IsNumeric(type)) {
+    HUOJU_ASSIGN_OR_RETURN(double d, ConvertNumber(type, cell));
+    return NumberJson(d);
+  }
   if (cell.type == XlsxCellType::kError) {
     return Status::Invalid(fmt::format("单元格是错误值 {}，应为{}", cell.text, TypeName(type)));
   }
   switch (type.kind) {
-    case ValueType::kInt:
-    case ValueType::kYear:
-    case ValueType::kDecimal:
-    case ValueType::kPercent: {
-      std::optional<double> d;
-      if (cell.type == XlsxCellType::kNumber) {
-        d = cell.number;
-      } else if (cell.type == XlsxCellType::kText) {
-        d = NumberFromText(cell.text);
-      }
-      if (!d) {
-        return Status::Invalid(
-            fmt::format("应为{}，而不是“{}”", TypeName(type), Shorten(CellText(cell))));
-      }
-      if (type.kind == ValueType::kInt || type.kind == ValueType::kYear) {
-        if (*d != std::floor(*d)) {
-          return Status::Invalid(fmt::format("应为整数，而不是 {}", *d));
-        }
-      } else if (type.kind == ValueType::kDecimal) {
-        static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-        const double scale =
-            type.scale >= 0 && type.scale <= 8 ? kPow10[type.scale] : std::pow(10.0, type.scale);
-        const double scaled = *d * scale;
-        if (std::fabs(scaled - std::round(scaled)) > 1e-6 * std::max(1.0, std::fabs(scaled))) {
-          return Status::Invalid(fmt::format("最多 {} 位小数，而填写的是 {}", type.scale, *d));
-        }
-        d = std::round(scaled) / scale;  // drop binary noise such as 0.30000000000000004
-      }
-      return NumberJson(*d);
-    }
     case ValueType::kBool: {
       if (cell.type == XlsxCellType::kBool) {
         return json(cell.number != 0);
@@ -297,7 +308,10 @@ struct Reader {
   }
 
   size_t AddUnit(const std::string& uscc, CellOrigin origin) {
-    out.units.push_back(ImportRow{uscc, json::object(), json::object()});
+    ImportRow unit;
+    unit.uscc = uscc;
+    unit.values = json::object();
+    out.units.push_back(std::move(unit));
     out.unit_origin.push_back(std::move(origin));
     out.cells.emplace_back();
     out.unit_bad.push_back(false);
@@ -386,6 +400,7 @@ struct Reader {
       json value;
     };
     std::vector<Staged> staged;
+    size_t number_columns = 0;
     int uscc_col = 0;
     return reader.ReadSheet(sheet, [&](int64_t row, const std::vector<XlsxCell>& cells) {
       if (row == 3) {
@@ -401,6 +416,7 @@ struct Reader {
                 columns.resize(static_cast<size_t>(c.col) + 1, nullptr);
               }
               columns[c.col] = ind;
+              number_columns += IsNumeric(ind->type) ? 1 : 0;
               out.layout_cells[ind->code] = {sheet.name, 0, c.col};
             }
           } else {
@@ -453,8 +469,21 @@ struct Reader {
       }
       size_t u = AddUnit(uscc, {sheet.name, row, uscc_col});
       staged.clear();
+      // Numbers (most of a batch) go to the row's `numbers`, without a JSON object each.
+      auto& numbers = out.units[u].numbers;
+      numbers.reserve(number_columns);
       for (const auto& c : cells) {
         if (const catalog::Indicator* ind = column(c.col); ind != nullptr) {
+          if (IsNumeric(ind->type)) {
+            auto d = ConvertNumber(ind->type, c);
+            if (!d.ok()) {
+              Problem(sheet.name, c.row, c.col, ind->code, u,
+                      fmt::format("{}：{}", ind->name, d.status().message()));
+              continue;
+            }
+            numbers.emplace_back(ind, *d);
+            continue;
+          }
           auto v = Convert(*catalog, ind->type, c);
           if (!v.ok()) {
             Problem(sheet.name, c.row, c.col, ind->code, u,

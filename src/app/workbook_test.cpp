@@ -376,6 +376,21 @@ TEST_F(WorkbookTest, EveryProblemIsLocatedAndNothingIsWritten) {
   }
   EXPECT_EQ(Filing(filing_)["version"], before["version"]);
   EXPECT_GT(other_version(), other_before);
+  // The numbers (read without a JSON object each) are saved as the filing's values, whole
+  // numbers as integers.
+  std::string saved_values;
+  ASSERT_TRUE(app_->db()
+                  .Read([&](store::Session& s) -> Status {
+                    HUOJU_ASSIGN_OR_RETURN(
+                        auto rows, s.Query("SELECT f.values_json FROM filing f JOIN org_node n ON "
+                                           "n.id = f.unit_id WHERE n.uscc = ? AND "
+                                           "f.form_code = 'GQ-002' AND f.period_key = '2024'",
+                                           {other_uscc}));
+                    saved_values = rows.Text(0, 0);
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(saved_values, R"({"qc05_0":300,"qc24":50,"qc55":200})");
 }
 
 TEST_F(WorkbookTest, NotATemplateOrStale) {

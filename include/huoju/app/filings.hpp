@@ -62,9 +62,23 @@ struct QueueQuery {
 /// One unit's filing in a bulk import.
 struct ImportRow {
   std::string uscc;
-  nlohmann::json values;
+  nlohmann::json values;  ///< {code: value}
   nlohmann::json explanations = nlohmann::json::object();
+  /// Numeric values of fixed indicators that a bulk reader hands over without a JSON object
+  /// each (the workbook reader: ≈ 60 per unit): the indicator (of the form's catalog) and its
+  /// value as StoredNumber would store it. They count as if they were in `values`, which must
+  /// not hold the same codes.
+  std::vector<std::pair<const catalog::Indicator*, double>> numbers;
+
+  /// `values` with `numbers` merged in: what is saved.
+  nlohmann::json AllValues() const;
+  /// The number of indicator `code`, from `numbers` or `values`; nullopt when blank.
+  std::optional<double> Number(const std::string& code) const;
 };
+
+/// A number as a filing stores it: an integer when it is a whole number below 9e15, else a
+/// double (so 12.0 is saved as 12).
+nlohmann::json StoredNumber(double d);
 
 struct ImportOptions {
   std::string form_code;
