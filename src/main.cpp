@@ -319,6 +319,7 @@ int Import(const std::vector<std::string>& args) {
     return 0;
   }
   huoju::app::ImportOptions options;
+  options.refresh_after = false;  // the file is imported in chunks: refreshed once at the end
   std::string input;
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -434,6 +435,11 @@ int Import(const std::vector<std::string>& args) {
   });
   if (!ok || !flush()) {
     return failed.ok() ? kExitUsage : Fail(failed);
+  }
+  if (saved > 0) {  // once for the whole file (each chunk's import leaves it to us)
+    if (Status st = app->db().RefreshAfterBulkWrite("filing"); !st.ok()) {
+      std::fprintf(stderr, "警告：导入后刷新统计信息失败：%s\n", st.ToString().c_str());
+    }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1293,9 +1293,9 @@ json ImportRow::AllValues() const {
 }
 
 std::optional<double> ImportRow::Number(const std::string& code) const {
-  for (const auto& [indicator, value] : numbers) {
-    if (indicator->code == code) {
-      return value;
+  for (auto it = numbers.rbegin(); it != numbers.rend(); ++it) {  // the last wins, as in AllValues
+    if (it->first->code == code) {
+      return it->second;
     }
   }
   return NumberOf(values, code);
@@ -1437,8 +1437,11 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         for (const auto& [indicator, value] : row.numbers) {
           auto [slot_it, added] = number_slot.try_emplace(indicator, -1);
           if (added) {
+            // Only a number indicator of this very catalog goes straight into its slot
+            // (bool and date slots hold numbers too, but need SetForm's checks).
             const auto [kind, slot] = compiled.Slot(form_index, indicator->code);
-            slot_it->second = kind == 0 ? slot : -1;
+            const bool same = form->FindIndicator(indicator->code) == indicator;
+            slot_it->second = kind == 0 && same && indicator->type.IsNumber() ? slot : -1;
           }
           if (slot_it->second < 0) {  // another catalog's indicator: the general way
             HUOJU_RETURN_IF_ERROR(
@@ -1446,7 +1449,9 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
             continue;
           }
           f = f != nullptr ? f : &current.form(form_index);
-          f->numbers[static_cast<size_t>(slot_it->second)] = std::isfinite(value) ? value : NAN;
+          // + 0.0: -0 reads as 0, as it does after a round trip through the saved JSON.
+          f->numbers[static_cast<size_t>(slot_it->second)] =
+              std::isfinite(value) ? value + 0.0 : NAN;
         }
         return Status::Ok();
       };
@@ -1636,7 +1641,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     saved += static_cast<int64_t>(accepted.size());
     submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
   }
-  if (saved >= kRefreshAfterRows) {
+  if (!options.dry_run && options.refresh_after && saved >= kRefreshAfterRows) {
     // Planner statistics and PostgreSQL's visibility map, so that review queues read indexes
     // only (167 -> 49 ms for a province of 40,000 after a national import). The import itself
     // is done and kept either way.

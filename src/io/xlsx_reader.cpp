@@ -917,7 +917,9 @@ class FastSheetScanner {
   // result cannot differ. nullptr: another shape, or not complete in the buffer: the general
   // path reads it (and finds any error). Called only when the open element is a row.
   const char* WholeCell(const char* p, const char* end) {
-    if (open_.size() + 3 > kMaxDepth) {
+    // A row nested inside a cell's value (malformed, but well-formed XML) leaves the sink
+    // collecting: that is the general path's to read.
+    if (open_.size() + 3 > kMaxDepth || sink_->in_cell || sink_->collecting || sink_->in_inline) {
       return nullptr;
     }
     std::string_view ref, style, type;

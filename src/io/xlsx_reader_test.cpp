@@ -343,6 +343,11 @@ TEST(XlsxFastScanner, WholeCellShortcutAgreesWithExpat) {
       R"(</row><row r="2"><c t="inlineStr"><is><t>无引用</t></is></c><c><v>5</v></c></row>)"
       R"(</sheetData></worksheet>)",
       15);
+  // A row nested in a cell's value: the cells inside it go the general way.
+  ExpectScannersAgree(
+      R"(<worksheet><sheetData><row r="1"><c r="A1" t="str"><v>x<row r="2"><c r="B2"><v>7</v>)"
+      R"(</c></row>y</v></c></row></sheetData></worksheet>)",
+      1);
   // Errors the shortcut meets are the general path's errors.
   auto bad = ReadEverything(MakeZip(Parts(
       R"(<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>99</v></c></row></sheetData></worksheet>)")));

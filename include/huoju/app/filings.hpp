@@ -68,7 +68,7 @@ struct ImportRow {
   /// each (the workbook reader: ≈ 60 per unit): the indicator (of the form's catalog) and its
   /// value as StoredNumber would store it. They count as if they were in `values`, which must
   /// not hold the same codes.
-  std::vector<std::pair<const catalog::Indicator*, double>> numbers;
+  std::vector<std::pair<const catalog::Indicator*, double>> numbers = {};
 
   /// `values` with `numbers` merged in: what is saved.
   nlohmann::json AllValues() const;
@@ -86,6 +86,10 @@ struct ImportOptions {
   bool submit = true;  ///< submit each clean filing (else leave it a draft)
   /// Audit and answer as usual but write nothing ("saved" counts the rows that would be).
   bool dry_run = false;
+  /// After saving 10,000 filings or more, refresh the filing table's statistics and (on
+  /// PostgreSQL) visibility map (Database::RefreshAfterBulkWrite). A caller that imports one
+  /// file in several calls turns this off and refreshes once at its end.
+  bool refresh_after = true;
 };
 
 class Filings {
