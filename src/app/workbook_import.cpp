@@ -104,19 +104,9 @@ std::optional<double> NumberFromText(std::string text) {
   return d;
 }
 
-json NumberJson(double d) {
-  return StoredNumber(d);
-}
-
-bool IsNumeric(const catalog::IndicatorType& type) {
-  using catalog::ValueType;
-  return type.kind == ValueType::kInt || type.kind == ValueType::kYear ||
-         type.kind == ValueType::kDecimal || type.kind == ValueType::kPercent;
-}
-
 std::string CellText(const XlsxCell& c) {
   if (c.type == XlsxCellType::kNumber) {
-    return NumberJson(c.number).dump();
+    return StoredNumber(c.number).dump();
   }
   if (c.type == XlsxCellType::kBool) {
     return c.number != 0 ? "TRUE" : "FALSE";
@@ -146,8 +136,8 @@ std::string TypeName(const catalog::IndicatorType& t) {
   }
 }
 
-// Converts a cell to the number of a numeric `type` (IsNumeric); an error message for the user
-// (without the cell position) when it does not fit.
+// Converts a cell to the number of a numeric `type` (IndicatorType::IsNumber); an error message for
+// the user (without the cell position) when it does not fit.
 Result<double> ConvertNumber(const catalog::IndicatorType& type, const XlsxCell& cell) {
   using catalog::ValueType;
   if (cell.type == XlsxCellType::kError) {
@@ -185,9 +175,9 @@ Result<double> ConvertNumber(const catalog::IndicatorType& type, const XlsxCell&
 Result<json> Convert(const catalog::Catalog& catalog, const catalog::IndicatorType& type,
                      const XlsxCell& cell) {
   using catalog::ValueType;
-  if (IsNumeric(type)) {
+  if (type.IsNumber()) {
     HUOJU_ASSIGN_OR_RETURN(double d, ConvertNumber(type, cell));
-    return NumberJson(d);
+    return StoredNumber(d);
   }
   if (cell.type == XlsxCellType::kError) {
     return Status::Invalid(fmt::format("单元格是错误值 {}，应为{}", cell.text, TypeName(type)));
@@ -416,7 +406,7 @@ struct Reader {
                 columns.resize(static_cast<size_t>(c.col) + 1, nullptr);
               }
               columns[c.col] = ind;
-              number_columns += IsNumeric(ind->type) ? 1 : 0;
+              number_columns += ind->type.IsNumber() ? 1 : 0;
               out.layout_cells[ind->code] = {sheet.name, 0, c.col};
             }
           } else {
@@ -474,7 +464,7 @@ struct Reader {
       numbers.reserve(number_columns);
       for (const auto& c : cells) {
         if (const catalog::Indicator* ind = column(c.col); ind != nullptr) {
-          if (IsNumeric(ind->type)) {
+          if (ind->type.IsNumber()) {
             auto d = ConvertNumber(ind->type, c);
             if (!d.ok()) {
               Problem(sheet.name, c.row, c.col, ind->code, u,
