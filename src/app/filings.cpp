@@ -9,11 +9,14 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "huoju/core/hash.hpp"
 #include "huoju/core/log.hpp"
@@ -1301,70 +1304,101 @@ std::optional<double> ImportRow::Number(const std::string& code) const {
   return NumberOf(values, code);
 }
 
-Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
-                             const std::vector<ImportRow>& rows, const RequestOrigin& origin) {
-  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
-  constexpr size_t kChunk = 2000;
-  constexpr size_t kMaxRejections = 1000;
-  constexpr int64_t kRefreshAfterRows = 10'000;
-  const int64_t now = clock_.NowMillis();
-  PeriodRow period;
-  HUOJU_RETURN_IF_ERROR(db_.Read([&](store::Session& s) -> Status {
-    HUOJU_ASSIGN_OR_RETURN(auto p, s.Query(fmt::format("SELECT {} FROM survey_period WHERE "
-                                                       "form_code = ? AND period_key = ?",
-                                                       kPeriodColumns),
-                                           {options.form_code, options.period}));
-    if (p.empty()) {
-      return Status::InvalidField(
-          "period", fmt::format("报告期 {} {} 未开启", options.form_code, options.period));
-    }
-    period = ReadPeriod(p, 0);
-    return Status::Ok();
-  }));
-  const CatalogYear* cy = catalogs_.Year(period.catalog_year);
-  const catalog::Form* form = cy == nullptr ? nullptr : cy->catalog().FindForm(options.form_code);
-  if (form == nullptr) {
-    return Status::Unavailable("报表目录未加载");
-  }
-  HUOJU_ASSIGN_OR_RETURN(auto key, filing::PeriodKey::Parse(period.period_key, *form));
-  const std::string prev_key = key.PreviousYear().ToString();
-  HUOJU_RETURN_IF_ERROR(db_.RefreshStatistics());
-  const auto& compiled = *cy->compiled;
-  const CatalogYear* prev_cy =
-      cy->catalog().previous_year == key.year - 1 ? catalogs_.Year(key.year - 1) : nullptr;
-  const auto& prev_compiled = prev_cy != nullptr ? *prev_cy->compiled : compiled;
-  const int form_index = compiled.FormIndex(form->code);
-  const catalog::Indicator* size_ind = SizeIndicator(*form);
+namespace {
 
-  struct Accepted {
-    int64_t filing_id;
-    int64_t unit_id;
-    int64_t version;
-    FilingState from;
-    std::string values;
-    std::string failures;
-    std::string explanations;
-    std::string hash;
-    int64_t errors;
-    int64_t warnings;
-    std::optional<double> size;
-    std::optional<double> previous_size;
-    double risk;
-  };
-  struct Rejection {
-    size_t row;
-    std::string uscc, message;
-    std::optional<json> failures;
-  };
-  // What the check of one chunk of rows found: the rows to write (a dry run only counts them)
-  // and the rows refused, in row order.
-  struct Checked {
-    Status status;
-    size_t accepted_count = 0;
-    std::vector<Accepted> accepted;
-    std::vector<Rejection> rejections;
-  };
-  auto check_chunk = [&](size_t start, size_t end, Checked* out) {
+// A row that passed the check, ready to write.
+struct ImportAccepted {
+  int64_t filing_id;
+  int64_t unit_id;
+  int64_t version;
+  FilingState from;
+  std::string values;
+  std::string failures;
+  std::string explanations;
+  std::string hash;
+  int64_t errors;
+  int64_t warnings;
+  std::optional<double> size;
+  std::optional<double> previous_size;
+  double risk;
+};
+
+struct ImportRejection {
+  size_t row;
+  std::string uscc, message;
+  std::optional<json> failures;
+};
+
+// What the check of one block of rows found: the rows to write (a dry run only counts them)
+// and the rows refused, in row order.
+struct CheckedRows {
+  Status status;
+  size_t accepted_count = 0;
+  std::vector<ImportAccepted> accepted;
+  std::vector<ImportRejection> rejections;
+};
+
+// What checking the rows of one bulk import needs, prepared once: the period, its form and
+// compiled catalogs (this year's and last year's), the caller. Check() only reads it, so blocks
+// of rows may be checked on several threads at once.
+class ImportPlan {
+ public:
+  static Result<std::unique_ptr<ImportPlan>> Make(store::Database& db,
+                                                  const org::Directory& directory,
+                                                  const CatalogRegistry& catalogs,
+                                                  const Principal& who,
+                                                  const ImportOptions& options) {
+    auto plan = std::unique_ptr<ImportPlan>(new ImportPlan(db, directory, who, options));
+    HUOJU_RETURN_IF_ERROR(db.Read([&](store::Session& s) -> Status {
+      HUOJU_ASSIGN_OR_RETURN(auto p, s.Query(fmt::format("SELECT {} FROM survey_period WHERE "
+                                                         "form_code = ? AND period_key = ?",
+                                                         kPeriodColumns),
+                                             {options.form_code, options.period}));
+      if (p.empty()) {
+        return Status::InvalidField(
+            "period", fmt::format("报告期 {} {} 未开启", options.form_code, options.period));
+      }
+      plan->period_ = ReadPeriod(p, 0);
+      return Status::Ok();
+    }));
+    const CatalogYear* cy = catalogs.Year(plan->period_.catalog_year);
+    plan->form_ = cy == nullptr ? nullptr : cy->catalog().FindForm(options.form_code);
+    if (plan->form_ == nullptr) {
+      return Status::Unavailable("报表目录未加载");
+    }
+    HUOJU_ASSIGN_OR_RETURN(plan->key_,
+                           filing::PeriodKey::Parse(plan->period_.period_key, *plan->form_));
+    plan->prev_key_ = plan->key_.PreviousYear().ToString();
+    HUOJU_RETURN_IF_ERROR(db.RefreshStatistics());
+    plan->compiled_ = cy->compiled;
+    const CatalogYear* prev_cy = cy->catalog().previous_year == plan->key_.year - 1
+                                     ? catalogs.Year(plan->key_.year - 1)
+                                     : nullptr;
+    plan->prev_compiled_ = prev_cy != nullptr ? prev_cy->compiled : cy->compiled;
+    plan->form_index_ = plan->compiled_->FormIndex(plan->form_->code);
+    plan->size_ind_ = SizeIndicator(*plan->form_);
+    return plan;
+  }
+
+  const PeriodRow& period() const { return period_; }
+
+  // Checks rows[0 .. count - 1], rows first_row … of the import (rejections carry those
+  // numbers): audits each with the unit's other forms of this period and last, and, unless a
+  // dry run, prepares what to write.
+  void Check(const ImportRow* rows, size_t first_row, size_t count, CheckedRows* out) const {
+    const size_t start = first_row;
+    const size_t end = first_row + count;
+    auto row_at = [&](size_t i) -> const ImportRow& { return rows[i - start]; };
+    const Principal& who = who_;
+    const ImportOptions& options = options_;
+    const PeriodRow& period = period_;
+    const catalog::Form* form = form_;
+    const filing::PeriodKey& key = key_;
+    const std::string& prev_key = prev_key_;
+    const rules::CompiledCatalog& compiled = *compiled_;
+    const rules::CompiledCatalog& prev_compiled = *prev_compiled_;
+    const int form_index = form_index_;
+    const catalog::Indicator* size_ind = size_ind_;
     auto reject = [out](size_t row, const std::string& uscc, const std::string& message,
                         const json* failures = nullptr) {
       out->rejections.push_back({row, uscc, message, std::nullopt});
@@ -1372,58 +1406,63 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         out->rejections.back().failures = *failures;
       }
     };
-    std::vector<Accepted>& accepted = out->accepted;
+    std::vector<ImportAccepted>& accepted = out->accepted;
     out->status = db_.Read([&](store::Session& s) -> Status {
-      // The chunk's tasks, by USCC, and every filing of those units this year and last.
-      std::string in;
-      store::Params params = {options.form_code, period.period_key};
-      for (size_t i = start; i < end; ++i) {
-        in += in.empty() ? "?" : ", ?";
-        params.emplace_back(rows[i].uscc);
-      }
-      HUOJU_ASSIGN_OR_RETURN(
-          auto tasks,
-          // From the USCC index to the task: SQLite keeps a CROSS JOIN's order, so the plan
-          // never scans the whole period without statistics.
-          s.Query("SELECT f.id, f.unit_id, f.state, f.version, o.uscc, f.unit_path FROM "
-                  "org_node o CROSS JOIN filing f WHERE f.unit_id = o.id AND f.form_code = ? AND "
-                  "f.period_key = ? AND o.uscc IN (" +
-                      in + ")",
-                  params));
-      struct Task {
-        int64_t id, unit_id, version;
-        FilingState state;
-        std::string path;
-      };
-      std::unordered_map<std::string, Task> by_uscc;
+      // The chunk's units from the in-memory directory (by USCC), then every filing of those
+      // units this period (the task among them) and last.
+      std::vector<std::optional<org::OrgNode>> unit_of_row(end - start);
+      std::unordered_set<int64_t> chunk_units;
       std::string units_in;
-      store::Params unit_params = {std::string()};  // the period key, then the units
-      for (size_t i = 0; i < tasks.size(); ++i) {
-        by_uscc[tasks.Text(i, 4)] = {
-            tasks.Int(i, 0), tasks.Int(i, 1), tasks.Int(i, 3),
-            filing::ParseState(tasks.Text(i, 2)).value_or(FilingState::kNotStarted),
-            tasks.Text(i, 5)};
-        units_in += units_in.empty() ? "?" : ", ?";
-        unit_params.emplace_back(tasks.Int(i, 1));
+      store::Params unit_ids;
+      for (size_t i = start; i < end; ++i) {
+        auto& unit = unit_of_row[i - start];
+        unit = directory_.GetByUscc(row_at(i).uscc);
+        if (unit && chunk_units.insert(unit->id).second) {
+          units_in += units_in.empty() ? "?" : ", ?";
+          unit_ids.emplace_back(unit->id);
+        }
       }
+      struct Task {
+        int64_t id, version;
+        FilingState state;
+      };
+      std::unordered_map<int64_t, Task> task_of_unit;
       std::unordered_map<int64_t, std::vector<std::pair<std::string, std::string>>> current_forms;
       std::unordered_map<int64_t, std::vector<std::pair<std::string, std::string>>> previous_forms;
       // One query per period: with "period_key IN (?, ?)" SQLite's planner picked the index
       // on (period_key, updated_at) and walked the whole period for every chunk (10× slower).
+      // Values are read only where the audit uses them: not the task's own (the import
+      // replaces them), nor forms never filled.
       for (const std::string* period_key :
            std::array<const std::string*, 2>{&period.period_key, &prev_key}) {
         if (units_in.empty()) {
           break;
         }
-        unit_params[0] = *period_key;
-        HUOJU_ASSIGN_OR_RETURN(auto data,
-                               s.Query("SELECT unit_id, form_code, values_json FROM filing WHERE "
-                                       "period_key = ? AND version > 0 AND unit_id IN (" +
-                                           units_in + ")",
-                                       unit_params));
-        auto& target = *period_key == period.period_key ? current_forms : previous_forms;
+        const bool this_period = period_key == &period.period_key;
+        store::Params params;  // in the order of the placeholders: form, period, units
+        if (this_period) {
+          params.emplace_back(form->code);
+        }
+        params.emplace_back(*period_key);
+        params.insert(params.end(), unit_ids.begin(), unit_ids.end());
+        HUOJU_ASSIGN_OR_RETURN(
+            auto data,
+            s.Query(fmt::format("SELECT unit_id, form_code, CASE WHEN version > 0{} THEN "
+                                "values_json END, id, state, version FROM filing WHERE "
+                                "period_key = ? AND unit_id IN ({})",
+                                this_period ? " AND form_code <> ?" : "", units_in),
+                    params));
+        auto& target = this_period ? current_forms : previous_forms;
         for (size_t i = 0; i < data.size(); ++i) {
-          target[data.Int(i, 0)].emplace_back(data.Text(i, 1), data.Text(i, 2));
+          const int64_t unit_id = data.Int(i, 0);
+          std::string code = data.Text(i, 1);
+          if (this_period && code == form->code) {
+            task_of_unit[unit_id] = {
+                data.Int(i, 3), data.Int(i, 5),
+                filing::ParseState(data.Text(i, 4)).value_or(FilingState::kNotStarted)};
+          } else if (!data.IsNull(i, 2)) {
+            target[unit_id].emplace_back(std::move(code), data.Text(i, 2));
+          }
         }
       }
       rules::UnitPeriodData current(compiled);
@@ -1456,14 +1495,15 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         return Status::Ok();
       };
       for (size_t i = start; i < end; ++i) {
-        const ImportRow& row = rows[i];
-        auto it = by_uscc.find(row.uscc);
-        auto unit = it == by_uscc.end() ? std::nullopt : directory_.Get(it->second.unit_id);
-        if (!unit || !who.scope.Contains(*unit)) {
+        const ImportRow& row = row_at(i);
+        const std::optional<org::OrgNode>& unit = unit_of_row[i - start];
+        auto it = unit ? task_of_unit.find(unit->id) : task_of_unit.end();
+        if (it == task_of_unit.end() || !who.scope.Contains(*unit)) {
           reject(i, row.uscc, "没有该统一社会信用代码的填报任务，或不在您的管辖范围内");
           continue;
         }
         const Task& task = it->second;
+        const int64_t unit_id = unit->id;
         if (task.state == FilingState::kSubmitted || task.state == FilingState::kFinal) {
           reject(i, row.uscc, "报表已上报或已终审，导入不能覆盖");
           continue;
@@ -1474,12 +1514,12 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         }
         current.Clear();
         previous.Clear();
-        for (const auto& [code, text] : current_forms[task.unit_id]) {
+        for (const auto& [code, text] : current_forms[unit_id]) {
           if (code != form->code && compiled.FormIndex(code) >= 0) {
             (void)current.SetForm(code, ParseStored(text, json::object()));
           }
         }
-        for (const auto& [code, text] : previous_forms[task.unit_id]) {
+        for (const auto& [code, text] : previous_forms[unit_id]) {
           if (prev_compiled.FormIndex(code) >= 0) {
             (void)previous.SetForm(code, ParseStored(text, json::object()));
           }
@@ -1523,9 +1563,9 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         if (options.dry_run) {
           continue;  // nothing is written: the values need no serializing
         }
-        Accepted a;
+        ImportAccepted a;
         a.filing_id = task.id;
-        a.unit_id = task.unit_id;
+        a.unit_id = unit_id;
         a.version = task.version + 1;
         a.from = task.state;
         a.values = row.AllValues().dump();
@@ -1536,7 +1576,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         a.warnings = static_cast<int64_t>(failures.size());
         if (size_ind != nullptr) {
           a.size = row.Number(size_ind->code);
-          for (const auto& [code, text] : previous_forms[task.unit_id]) {
+          for (const auto& [code, text] : previous_forms[unit_id]) {
             if (code == form->code) {
               a.previous_size = NumberOf(ParseStored(text, json::object()), size_ind->code);
             }
@@ -1548,30 +1588,127 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
       }
       return Status::Ok();
     });
-  };
+  }
 
-  int64_t saved = 0;
-  int64_t submitted = 0;
-  int64_t rejected = 0;
-  json rejections = json::array();
-  json rejected_rows = json::array();  // every one, also beyond the detailed list
-  auto merge = [&](Checked& checked) {
-    for (Rejection& r : checked.rejections) {
-      ++rejected;
-      rejected_rows.push_back(r.row + 1);
-      if (rejections.size() < kMaxRejections) {
-        rejections.push_back({{"row", r.row + 1}, {"uscc", r.uscc}, {"message", r.message}});
+ private:
+  ImportPlan(store::Database& db, const org::Directory& directory, const Principal& who,
+             const ImportOptions& options)
+      : db_(db), directory_(directory), who_(who), options_(options) {}
+
+  store::Database& db_;
+  const org::Directory& directory_;
+  Principal who_;
+  ImportOptions options_;
+  PeriodRow period_;
+  const catalog::Form* form_ = nullptr;
+  filing::PeriodKey key_;
+  std::string prev_key_;
+  std::shared_ptr<const rules::CompiledCatalog> compiled_, prev_compiled_;
+  int form_index_ = -1;
+  const catalog::Indicator* size_ind_ = nullptr;
+};
+
+// An import's answer, built from its checked blocks in row order.
+class ImportTally {
+ public:
+  void Add(CheckedRows& checked) {
+    for (ImportRejection& r : checked.rejections) {
+      ++rejected_;
+      rejected_rows_.push_back(r.row + 1);
+      if (rejections_.size() < kMaxRejections) {
+        rejections_.push_back({{"row", r.row + 1}, {"uscc", r.uscc}, {"message", r.message}});
         if (r.failures) {
-          rejections.back()["failures"] = std::move(*r.failures);
+          rejections_.back()["failures"] = std::move(*r.failures);
         }
       }
     }
+  }
+  json Answer(size_t rows, bool dry_run, int64_t saved, int64_t submitted) {
+    return json{{"rows", rows},
+                {"dry_run", dry_run},
+                {"saved", saved},
+                {"submitted", submitted},
+                {"rejected", rejected_},
+                {"rejections", std::move(rejections_)},
+                {"rejected_rows", std::move(rejected_rows_)}};
+  }
+
+ private:
+  static constexpr size_t kMaxRejections = 1000;
+  int64_t rejected_ = 0;
+  json rejections_ = json::array();
+  json rejected_rows_ = json::array();  // every one, also beyond the detailed list
+};
+
+constexpr size_t kImportChunk = 2000;
+
+}  // namespace
+
+struct ImportDryRun::Impl {
+  std::unique_ptr<ImportPlan> plan;
+  std::mutex mu;
+  std::map<size_t, std::pair<size_t, CheckedRows>> checked;  // first row → (rows, what was found)
+};
+
+ImportDryRun::ImportDryRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ImportDryRun::~ImportDryRun() = default;
+
+Status ImportDryRun::Check(size_t first_row, const std::vector<ImportRow>& rows) {
+  CheckedRows out;
+  impl_->plan->Check(rows.data(), first_row, rows.size(), &out);
+  Status status = out.status;
+  std::lock_guard lock(impl_->mu);
+  impl_->checked[first_row] = {rows.size(), std::move(out)};
+  return status;
+}
+
+Result<json> ImportDryRun::Finish() {
+  std::lock_guard lock(impl_->mu);
+  ImportTally tally;
+  size_t rows = 0;
+  int64_t would_save = 0;
+  for (auto& [first_row, block] : impl_->checked) {
+    auto& [count, checked] = block;
+    if (first_row != rows) {
+      return Status::Internal(fmt::format("导入检查缺少第 {} 行起的数据", rows + 1));
+    }
+    HUOJU_RETURN_IF_ERROR(checked.status);
+    tally.Add(checked);
+    rows += count;
+    would_save += static_cast<int64_t>(checked.accepted_count);
+  }
+  return tally.Answer(rows, true, would_save, 0);
+}
+
+Result<std::unique_ptr<ImportDryRun>> Filings::StartDryRun(const Principal& who,
+                                                           const ImportOptions& options) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  auto impl = std::make_unique<ImportDryRun::Impl>();
+  ImportOptions dry = options;
+  dry.dry_run = true;
+  HUOJU_ASSIGN_OR_RETURN(impl->plan, ImportPlan::Make(db_, directory_, catalogs_, who, dry));
+  return std::make_unique<ImportDryRun>(std::move(impl));
+}
+
+Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
+                             const std::vector<ImportRow>& rows, const RequestOrigin& origin) {
+  HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
+  constexpr int64_t kRefreshAfterRows = 10'000;
+  const int64_t now = clock_.NowMillis();
+  HUOJU_ASSIGN_OR_RETURN(auto plan, ImportPlan::Make(db_, directory_, catalogs_, who, options));
+  const PeriodRow& period = plan->period();
+  auto check_chunk = [&](size_t start, size_t end, CheckedRows* out) {
+    plan->Check(rows.data() + start, start, end - start, out);
   };
+  int64_t saved = 0;
+  int64_t submitted = 0;
+  ImportTally tally;
+  constexpr size_t kChunk = kImportChunk;
   const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
   if (options.dry_run) {
     // Nothing is written, so the chunks are checked on two threads (reads run in parallel)
     // and merged in row order.
-    std::vector<Checked> checked(chunks);
+    std::vector<CheckedRows> checked(chunks);
     const size_t stride = chunks > 1 && std::thread::hardware_concurrency() > 1 ? 2 : 1;
     auto work = [&](size_t first) {
       for (size_t c = first; c < chunks; c += stride) {
@@ -1586,24 +1723,24 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     if (second) {
       second->join();
     }
-    for (Checked& c : checked) {
+    for (CheckedRows& c : checked) {
       HUOJU_RETURN_IF_ERROR(c.status);
-      merge(c);
+      tally.Add(c);
       saved += static_cast<int64_t>(c.accepted_count);
     }
   }
   for (size_t chunk = 0; chunk < chunks && !options.dry_run; ++chunk) {
-    Checked checked;
+    CheckedRows checked;
     check_chunk(chunk * kChunk, std::min(rows.size(), (chunk + 1) * kChunk), &checked);
     HUOJU_RETURN_IF_ERROR(checked.status);
-    merge(checked);
-    const std::vector<Accepted>& accepted = checked.accepted;
+    tally.Add(checked);
+    const std::vector<ImportAccepted>& accepted = checked.accepted;
     if (accepted.empty()) {
       continue;
     }
     const bool late = filing::BeijingDay(now) > period.due_on;
     HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
-      for (const Accepted& a : accepted) {
+      for (const ImportAccepted& a : accepted) {
         HUOJU_RETURN_IF_ERROR(
             s.Execute("INSERT INTO filing_version (filing_id, version, values_json, data_hash, "
                       "explanations_json, failures_json, created_by, created_at) VALUES "
@@ -1649,13 +1786,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
       LogEvent(LogLevel::kWarn, "filing.import_refresh_failed", {{"error", st.ToString()}});
     }
   }
-  return json{{"rows", rows.size()},
-              {"dry_run", options.dry_run},
-              {"saved", saved},
-              {"submitted", submitted},
-              {"rejected", rejected},
-              {"rejections", std::move(rejections)},
-              {"rejected_rows", std::move(rejected_rows)}};
+  return tally.Answer(rows.size(), options.dry_run, saved, submitted);
 }
 
 // ---------------------------------------------------------------- review

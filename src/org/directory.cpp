@@ -17,10 +17,13 @@ Result<std::unique_ptr<Directory>> Directory::Load(store::Database& db) {
   std::stable_sort(all.begin(), all.end(),
                    [](const OrgNode& a, const OrgNode& b) { return a.depth < b.depth; });
   dir->nodes_.reserve(all.size());
+  dir->by_uscc_.reserve(all.size());
   for (auto& n : all) {
     int64_t parent = n.parent_id;
     int64_t id = n.id;
-    dir->nodes_[id] = Entry{std::move(n), {}};
+    Entry& entry = dir->nodes_[id];
+    entry = Entry{std::move(n), {}};
+    dir->IndexUscc(entry.node);
     if (parent != 0) {
       auto it = dir->nodes_.find(parent);
       if (it != dir->nodes_.end()) {
@@ -51,14 +54,18 @@ void Directory::Upsert(const OrgNode& node) {
   if (it != nodes_.end()) {
     // Order keys may have changed: re-place it among its siblings.
     int64_t old_parent = it->second.node.parent_id;
+    UnindexUscc(it->second.node);
     it->second.node = node;
+    IndexUscc(it->second.node);
     auto parent = nodes_.find(old_parent);
     if (parent != nodes_.end()) {
       auto& c = parent->second.children;
       c.erase(std::remove(c.begin(), c.end(), node.id), c.end());
     }
   } else {
-    nodes_[node.id] = Entry{node, {}};
+    Entry& entry = nodes_[node.id];
+    entry = Entry{node, {}};
+    IndexUscc(entry.node);
   }
   auto parent = nodes_.find(node.parent_id);
   if (parent != nodes_.end()) {
@@ -73,6 +80,29 @@ void Directory::Upsert(const OrgNode& node) {
 const Directory::Entry* Directory::Find(int64_t id) const {
   auto it = nodes_.find(id);
   return it == nodes_.end() ? nullptr : &it->second;
+}
+
+void Directory::IndexUscc(const OrgNode& node) {
+  if (!node.uscc.empty()) {
+    by_uscc_[node.uscc] = node.id;
+  }
+}
+
+void Directory::UnindexUscc(const OrgNode& node) {
+  auto it = by_uscc_.find(node.uscc);
+  if (it != by_uscc_.end() && it->second == node.id) {
+    by_uscc_.erase(it);
+  }
+}
+
+std::optional<OrgNode> Directory::GetByUscc(std::string_view uscc) const {
+  std::shared_lock lock(mu_);
+  auto it = by_uscc_.find(uscc);
+  if (uscc.empty() || it == by_uscc_.end()) {
+    return std::nullopt;
+  }
+  const Entry* e = Find(it->second);
+  return e == nullptr ? std::nullopt : std::optional<OrgNode>(e->node);
 }
 
 std::optional<OrgNode> Directory::Get(int64_t id) const {

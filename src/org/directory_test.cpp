@@ -64,5 +64,23 @@ TEST_F(DirectoryTest, LineageAndUpsertAfterCommit) {
   EXPECT_EQ(dir_.size(), 8u);
 }
 
+TEST_F(DirectoryTest, FindsUnitsByUsccAcrossChanges) {
+  OrgNode unit = Node(9, 4, "/1/2/4/", NodeKind::kUnit, "深圳丁科技有限公司");
+  unit.uscc = "91440300MA5FXXXX1X";
+  dir_.Upsert(unit);
+  ASSERT_TRUE(dir_.GetByUscc("91440300MA5FXXXX1X"));
+  EXPECT_EQ(dir_.GetByUscc("91440300MA5FXXXX1X")->id, 9);
+  EXPECT_FALSE(dir_.GetByUscc(""));  // nodes without a USCC are not found by an empty one
+  EXPECT_FALSE(dir_.GetByUscc("91440300MA5FXXXX2X"));
+  // A corrected USCC: found by the new code only, and the key outlives the old string.
+  unit.uscc = "91440300MA5FYYYY2Y";
+  dir_.Upsert(unit);
+  EXPECT_FALSE(dir_.GetByUscc("91440300MA5FXXXX1X"));
+  EXPECT_EQ(dir_.GetByUscc("91440300MA5FYYYY2Y")->name, "深圳丁科技有限公司");
+  unit.uscc.clear();
+  dir_.Upsert(unit);
+  EXPECT_FALSE(dir_.GetByUscc("91440300MA5FYYYY2Y"));
+}
+
 }  // namespace
 }  // namespace huoju::org

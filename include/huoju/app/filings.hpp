@@ -9,6 +9,7 @@
 // PDF): call them from worker threads. Thread-safe.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -92,6 +93,29 @@ struct ImportOptions {
   bool refresh_after = true;
 };
 
+/// The dry run of a bulk import fed block by block while the rows are still being read (the
+/// Excel batch import audits each block of units as it comes off the sheet, on the other
+/// core). Check() may run on several threads at once and blocks may come in any order;
+/// Finish() answers exactly like Filings::Import with dry_run set. Made by
+/// Filings::StartDryRun; blocks (store reads, audit engine): call from worker threads.
+class ImportDryRun {
+ public:
+  struct Impl;
+  explicit ImportDryRun(std::unique_ptr<Impl> impl);
+  ~ImportDryRun();
+  ImportDryRun(const ImportDryRun&) = delete;
+  ImportDryRun& operator=(const ImportDryRun&) = delete;
+
+  /// Audits `rows`, which are the import's rows first_row, first_row + 1, … (0-based; the
+  /// answer numbers rows from 1). A failed Status is a store failure, not a rejected row.
+  Status Check(size_t first_row, const std::vector<ImportRow>& rows);
+  /// Once every block has been checked (they must cover rows 0 … n-1 without gaps).
+  Result<nlohmann::json> Finish();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class Filings {
  public:
   Filings(store::Database& db, const org::Directory& directory, const CatalogRegistry& catalogs,
@@ -144,6 +168,11 @@ class Filings {
   Result<nlohmann::json> Import(const identity::Principal& who, const ImportOptions& options,
                                 const std::vector<ImportRow>& rows,
                                 const identity::RequestOrigin& origin);
+
+  /// Import's dry run in blocks (see ImportDryRun); the caller must be a reviewer, the period
+  /// open. `options.dry_run` is implied.
+  Result<std::unique_ptr<ImportDryRun>> StartDryRun(const identity::Principal& who,
+                                                    const ImportOptions& options);
 
   // --- review ---
   Result<nlohmann::json> Queue(const identity::Principal& who, const QueueQuery& query);
