@@ -561,6 +561,56 @@ TEST(XlsxReaderHostile, EntryLargerThanDeclared) {
   EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed) << r.status().ToString();
 }
 
+/// Writes `value` (little-endian, 4 bytes) into the local header field at `local_at` and the
+/// central directory field at `central_at` of entry `name` (sizes, CRC).
+void PatchEntryField(std::string* bytes, const std::string& name, size_t local_at,
+                     size_t central_at, uint32_t value) {
+  auto put = [&](size_t at) {
+    for (int i = 0; i < 4; ++i) {
+      (*bytes)[at + static_cast<size_t>(i)] = static_cast<char>((value >> (8 * i)) & 0xFF);
+    }
+  };
+  for (size_t pos = bytes->find(name); pos != std::string::npos; pos = bytes->find(name, pos + 1)) {
+    if (pos >= 30 && bytes->compare(pos - 30, 4, "PK\x03\x04") == 0) {
+      put(pos - 30 + local_at);
+    } else if (pos >= 46 && bytes->compare(pos - 46, 4, "PK\x01\x02") == 0) {
+      put(pos - 46 + central_at);
+    }
+  }
+}
+
+/// A sheet of `rows` varied rows (numbers, inline and shared strings): about 120 bytes a row.
+std::string BigSheet(int rows) {
+  std::string xml =
+      R"(<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)";
+  for (int r = 1; r <= rows; ++r) {
+    xml += fmt::format(
+        R"(<row r="{0}"><c r="A{0}"><v>{1}.{2}</v></c><c r="B{0}" t="inlineStr"><is><t>单位{3}</t></is></c><c r="C{0}" t="s"><v>{4}</v></c><c r="D{0}"><v>{5}</v></c></row>)",
+        r, r * 37 % 100003, r % 100, r * 7919 % 65536, r % 2, -r);
+  }
+  return xml + "</sheetData></worksheet>";
+}
+
+// Sheets over 4 MiB are inflated whole (libdeflate) rather than streamed: same cells as expat,
+// and the same refusals of entries that lie about their size or are corrupted.
+TEST(XlsxReader, BigSheetsInflatedWhole) {
+  const std::string sheet = BigSheet(60'000);
+  ASSERT_GT(sheet.size(), 5u << 20);
+  ExpectScannersAgree(sheet, 240'000);
+
+  const std::string name = "xl/worksheets/sheet1.xml";
+  const std::string bytes = MakeZip(Parts(sheet));
+  std::string shorter = bytes;  // declares 1000 bytes less than it holds
+  PatchEntryField(&shorter, name, 22, 24, static_cast<uint32_t>(sheet.size() - 1000));
+  ExpectRefused(ReadEverything(shorter), "疑似压缩炸弹");
+  std::string longer = bytes;  // declares more than it holds
+  PatchEntryField(&longer, name, 22, 24, static_cast<uint32_t>(sheet.size() + 1000));
+  ExpectRefused(ReadEverything(longer), "解压失败");
+  std::string bad_crc = bytes;
+  PatchEntryField(&bad_crc, name, 14, 16, 0x12345678);
+  ExpectRefused(ReadEverything(bad_crc), "解压失败");
+}
+
 TEST(XlsxReaderHostile, OversizedSheets) {
   XlsxLimits limits;
   limits.max_rows = 3;
