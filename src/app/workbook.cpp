@@ -8,8 +8,12 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "huoju/identity/principal.hpp"
 
@@ -157,6 +161,97 @@ std::optional<CellOrigin> LocateField(const ParsedWorkbook& wb, size_t u,
   return std::nullopt;
 }
 
+// The import's audit (a dry run of the bulk import) of blocks of units on a second thread
+// while the sheet is still being read; once the reading is done, the calling thread helps
+// with the blocks left.
+class PipelinedAudit : public UnitBlockSink {
+ public:
+  PipelinedAudit(Filings& filings, const identity::Principal& who, bool submit)
+      : filings_(filings), who_(who), submit_(submit) {}
+  ~PipelinedAudit() override {
+    {
+      std::lock_guard lock(mu_);
+      reading_ = false;
+      queue_.clear();
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) {
+      worker_.join();
+    }
+  }
+
+  Status Begin(const ParsedWorkbook& header) override {
+    ImportOptions options{header.form_code, header.period, submit_, true};
+    HUOJU_ASSIGN_OR_RETURN(dry_run_, filings_.StartDryRun(who_, options));
+    if (std::thread::hardware_concurrency() > 1) {
+      worker_ = std::thread([this] { Work(/*until_read=*/true); });
+    }
+    return Status::Ok();
+  }
+
+  void Block(size_t first, std::vector<ImportRow> units) override {
+    {
+      std::lock_guard lock(mu_);
+      queue_.emplace_back(first, std::move(units));
+    }
+    cv_.notify_one();
+  }
+
+  // After the reading: the units not handed over yet, every block audited, the dry run's
+  // answer.
+  Result<json> Finish(const ParsedWorkbook& wb) {
+    constexpr size_t kBlock = 2000;
+    for (size_t first = wb.units_in_blocks; first < wb.units.size(); first += kBlock) {
+      const auto begin = wb.units.begin() + static_cast<ptrdiff_t>(first);
+      Block(first, std::vector<ImportRow>(begin, begin + static_cast<ptrdiff_t>(std::min(
+                                                             kBlock, wb.units.size() - first))));
+    }
+    {
+      std::lock_guard lock(mu_);
+      reading_ = false;
+    }
+    cv_.notify_all();
+    Work(/*until_read=*/false);
+    if (worker_.joinable()) {
+      worker_.join();
+    }
+    HUOJU_RETURN_IF_ERROR(status_);
+    return dry_run_->Finish();
+  }
+
+ private:
+  // Audits queued blocks; `until_read`: also waits for more while the sheet is being read.
+  void Work(bool until_read) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return !queue_.empty() || !reading_ || !until_read; });
+      if (queue_.empty()) {
+        return;
+      }
+      auto [first, units] = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      Status st = dry_run_->Check(first, units);
+      units = {};  // freed outside the lock
+      lock.lock();
+      if (!st.ok() && status_.ok()) {
+        status_ = std::move(st);
+      }
+    }
+  }
+
+  Filings& filings_;
+  const identity::Principal& who_;
+  const bool submit_;
+  std::unique_ptr<ImportDryRun> dry_run_;
+  std::thread worker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<size_t, std::vector<ImportRow>>> queue_;
+  bool reading_ = true;
+  Status status_;
+};
+
 // The answer to a workbook with problems when nothing may be written.
 Status NothingWritten(const ParsedWorkbook& wb) {
   return Status(
@@ -257,12 +352,12 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
     HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kFillFiling, nullptr));
     return ImportOwn(who, bytes, options, origin);
   }
-  HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_));
-
   // The audit as a dry run of the bulk import, over every unit — also those with bad cells
   // (left blank), so that the user sees rule errors together with the cell problems. Failures
-  // that involve a bad cell are left out: they would only repeat it.
-  const std::vector<ImportRow>& candidates = wb.units;
+  // that involve a bad cell are left out: they would only repeat it. It runs while the sheet
+  // is being read, in blocks of units.
+  PipelinedAudit audit(filings_, who, options.submit);
+  HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_, &audit));
   std::vector<size_t> unit_of(wb.units.size());
   std::set<std::pair<std::string, std::string>> bad_cells;  // (uscc, field)
   for (const auto& p : wb.problems) {
@@ -333,10 +428,8 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
                                              static_cast<int64_t>(result["rejections"].size()))});
     }
   };
-  if (!candidates.empty()) {
-    HUOJU_ASSIGN_OR_RETURN(json dry, filings_.Import(who, io, candidates, origin));
-    report(dry);
-  }
+  HUOJU_ASSIGN_OR_RETURN(json dry, audit.Finish(wb));
+  report(dry);
 
   auto bad_units = [&] {
     int64_t bad = 0;

@@ -282,10 +282,25 @@ Result<json> Convert(const catalog::Catalog& catalog, const catalog::IndicatorTy
 }
 
 struct Reader {
+  static constexpr size_t kBlockUnits = 2000;  // as many as a bulk import checks at once
+
   const catalog::Catalog* catalog = nullptr;
   const catalog::Form* form = nullptr;
   ParsedWorkbook out;
   std::unordered_map<std::string, size_t> by_uscc;
+  UnitBlockSink* sink = nullptr;  ///< set when units may be handed over as they are read
+
+  // Hands the units read since the last block to the sink, once there are enough of them
+  // (`all`: however many there are).
+  void HandOver(bool all) {
+    const size_t ready = out.units.size() - out.units_in_blocks;
+    if (sink == nullptr || ready == 0 || (!all && ready < kBlockUnits)) {
+      return;
+    }
+    const auto first = out.units.begin() + static_cast<ptrdiff_t>(out.units_in_blocks);
+    sink->Block(out.units_in_blocks, std::vector<ImportRow>(first, out.units.end()));
+    out.units_in_blocks = out.units.size();
+  }
 
   void Problem(const std::string& sheet, int64_t row, int col, const std::string& field,
                std::optional<size_t> unit, std::string message) {
@@ -305,7 +320,6 @@ struct Reader {
     out.unit_origin.push_back(std::move(origin));
     out.cells.emplace_back();
     out.unit_bad.push_back(false);
-    by_uscc[uscc] = out.units.size() - 1;
     return out.units.size() - 1;
   }
 
@@ -345,6 +359,7 @@ struct Reader {
           return Status::Ok();
         }
         unit = AddUnit(uscc, {sheet.name, 2, 2});
+        by_uscc[uscc] = *unit;
         return Status::Ok();
       }
       if (row < 4) {
@@ -451,7 +466,9 @@ struct Reader {
         }
         return Status::Ok();
       }
-      if (auto it = by_uscc.find(uscc); it != by_uscc.end()) {
+      // One hash lookup per row: the index of the unit this row would add, unless a row
+      // before it had the same USCC.
+      if (auto [it, added] = by_uscc.try_emplace(uscc, out.units.size()); !added) {
         const CellOrigin& first = out.unit_origin[it->second];
         Problem(sheet.name, row, uscc_col, "uscc", it->second,
                 fmt::format("统一社会信用代码 {} 重复（第一次出现在第 {} 行）", uscc, first.row));
@@ -489,6 +506,7 @@ struct Reader {
       for (Staged& s : staged) {
         values.emplace_hint(values.end(), s.indicator->code, std::move(s.value));
       }
+      HandOver(false);
       return Status::Ok();
     });
   }
@@ -574,7 +592,8 @@ struct Reader {
 
 }  // namespace
 
-Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistry& catalogs) {
+Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistry& catalogs,
+                                    UnitBlockSink* sink) {
   HUOJU_ASSIGN_OR_RETURN(auto reader, io::XlsxReader::Open(bytes));
   const io::XlsxReader::Sheet* meta = reader->FindSheet(workbook_internal::kMetaSheet);
   if (meta == nullptr) {
@@ -620,6 +639,13 @@ Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistr
     return Status::Invalid(
         "报表目录已更新，模板已过期，请重新下载模板（可下载带当前数据的模板后再修改）");
   }
+  if (sink != nullptr) {
+    HUOJU_RETURN_IF_ERROR(sink->Begin(r.out));
+    // Units are complete at the end of their row only when no row-table sheet adds to them.
+    const bool tables = std::any_of(sheet_roles.begin(), sheet_roles.end(),
+                                    [](const auto& s) { return s.second != "main"; });
+    r.sink = r.out.layout == WorkbookLayout::kBatch && !tables ? sink : nullptr;
+  }
   bool main_seen = false;
   for (const auto& [name, role] : sheet_roles) {
     const io::XlsxReader::Sheet* sheet = reader->FindSheet(name);
@@ -643,6 +669,7 @@ Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistr
   if (!main_seen) {
     return Status::Invalid("模板的元数据已损坏（缺少主工作表），请重新下载模板");
   }
+  r.HandOver(true);
   if (r.out.units.empty() && r.out.problems.empty()) {
     return Status::Invalid("工作簿中没有填写任何单位的数据");
   }

@@ -721,31 +721,7 @@ struct SheetParser : ParserBase {
   template <typename GetAttr>
   void Start(std::string_view name, const GetAttr& attr) {
     if (name == "c") {
-      if (auto r = attr("r")) {
-        int64_t rr;
-        int cc;
-        if (!ParseCellRef(*r, &rr, &cc)) {
-          return Fail(
-              Status::Invalid(fmt::format("工作表“{}”中的单元格引用“{}”无效", sheet_name, *r)));
-        }
-        row = rr;  // some producers number cells but not rows
-        col = cc;
-      } else {
-        ++col;
-      }
-      if (!CheckPosition()) {
-        return;
-      }
-      type = 'n';
-      if (auto t = attr("t")) {
-        type = *t == "inlineStr" ? 'i' : *t == "str" ? 't' : t->empty() ? 'n' : (*t)[0];
-      }
-      style = 0;
-      if (auto s = attr("s")) {
-        std::from_chars(s->data(), s->data() + s->size(), style);
-      }
-      value.clear();
-      in_cell = true;
+      StartCell(attr("r"), attr("t"), attr("s"));
     } else if (name == "row") {
       int64_t next = row + 1;
       if (auto r = attr("r")) {
@@ -767,6 +743,46 @@ struct SheetParser : ParserBase {
     }
   }
 
+  // <c> with its attributes r (reference), t (type) and s (style), each nullopt when absent.
+  void StartCell(std::optional<std::string_view> r, std::optional<std::string_view> t,
+                 std::optional<std::string_view> s) {
+    if (r) {
+      int64_t rr;
+      int cc;
+      if (!ParseCellRef(*r, &rr, &cc)) {
+        return Fail(
+            Status::Invalid(fmt::format("工作表“{}”中的单元格引用“{}”无效", sheet_name, *r)));
+      }
+      row = rr;  // some producers number cells but not rows
+      col = cc;
+    } else {
+      ++col;
+    }
+    if (!CheckPosition()) {
+      return;
+    }
+    type = 'n';
+    if (t) {
+      type = *t == "inlineStr" ? 'i' : *t == "str" ? 't' : t->empty() ? 'n' : (*t)[0];
+    }
+    style = 0;
+    if (s) {
+      if (s->size() == 1 && (*s)[0] >= '0' && (*s)[0] <= '9') {
+        style = (*s)[0] - '0';  // the common case, without from_chars
+      } else {
+        std::from_chars(s->data(), s->data() + s->size(), style);
+      }
+    }
+    value.clear();
+    in_cell = true;
+  }
+
+  // </c>
+  void EndCell() {
+    in_cell = false;
+    FinishCell();
+  }
+
   void End(std::string_view name) {
     if (name == "v" || name == "t") {
       collecting = false;
@@ -775,8 +791,7 @@ struct SheetParser : ParserBase {
     } else if (name == "rPh") {
       --in_rph;
     } else if (name == "c") {
-      in_cell = false;
-      FinishCell();
+      EndCell();
     } else if (name == "row") {
       if (!cells.empty() && error.ok()) {
         Status st = (*on_row)(row, cells);
@@ -1088,29 +1103,17 @@ class FastSheetScanner {
       has_text = true;
       q = lt + close.size();
     }
-    auto attr = [&](std::string_view local) -> std::optional<std::string_view> {
-      if (local.size() != 1) {
-        return std::nullopt;
-      }
-      switch (local[0]) {
-        case 'r':
-          return has_ref ? std::optional(ref) : std::nullopt;
-        case 's':
-          return has_style ? std::optional(style) : std::nullopt;
-        case 't':
-          return has_type ? std::optional(type) : std::nullopt;
-        default:
-          return std::nullopt;
-      }
+    auto present = [](bool has, std::string_view v) {
+      return has ? std::optional(v) : std::nullopt;
     };
-    sink_->Start("c", attr);
+    sink_->StartCell(present(has_ref, ref), present(has_type, type), present(has_style, style));
     if (!sink_->error.ok()) {
       return q;
     }
     if (has_text && sink_->in_rph == 0) {
       sink_->value.append(text);
     }
-    sink_->End("c");
+    sink_->EndCell();
     return q;
   }
 

@@ -96,12 +96,30 @@ struct ParsedWorkbook {
   /// Per unit: true when it has a problem of its own (wrong type, unknown code, …).
   std::vector<bool> unit_bad;
   std::vector<WorkbookProblem> problems;
+  /// How many units (from the first) were handed to a UnitBlockSink during the reading.
+  size_t units_in_blocks = 0;
+};
+
+/// Takes the units of a batch workbook in blocks while the rest of the sheet is still being
+/// read, so that they can be audited on another core meanwhile. Called on the reading thread:
+/// a slow sink slows the reading.
+class UnitBlockSink {
+ public:
+  virtual ~UnitBlockSink() = default;
+  /// Once, when the metadata is read (form, period, layout set in `header`; no units yet). A
+  /// failed Status stops the reading and ReadWorkbook returns it.
+  virtual Status Begin(const ParsedWorkbook& header) = 0;
+  /// Copies of units first … first + units.size() - 1, each complete. Only for a batch
+  /// workbook without row-table sheets (those add to units after their main sheet).
+  virtual void Block(size_t first, std::vector<ImportRow> units) = 0;
 };
 
 /// Reads a filled template (streaming; see io/xlsx_reader.hpp for the limits on the file).
 /// A file that is no readable template is an error; problems of single cells are collected in
-/// `problems` (every one, with sheet, row and column), never stop the reading.
-Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistry& catalogs);
+/// `problems` (every one, with sheet, row and column), never stop the reading. `sink`, when
+/// given, receives the units in blocks as they are read.
+Result<ParsedWorkbook> ReadWorkbook(std::string_view bytes, const CatalogRegistry& catalogs,
+                                    UnitBlockSink* sink = nullptr);
 
 struct WorkbookImportOptions {
   /// false: any problem means nothing is written (the default). true: units without problems
