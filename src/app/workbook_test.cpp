@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
@@ -116,7 +117,7 @@ class WorkbookTest : public ::testing::Test {
       auto app = Application::Open(config_, clock_);
       ASSERT_TRUE(app.ok()) << app.status().ToString();
       DemoOptions demo;
-      demo.units = 40;
+      demo.units = DemoUnits();
       ASSERT_TRUE(GenerateDemoData((*app)->db(), (*app)->hasher(), clock_, demo).ok());
     }
     auto app = Application::Open(config_, clock_);
@@ -141,6 +142,8 @@ class WorkbookTest : public ::testing::Test {
     workbooks_ = std::make_unique<Workbooks>(app_->db(), app_->directory(), app_->catalogs(),
                                              app_->filings());
   }
+
+  virtual int64_t DemoUnits() const { return 40; }
 
   void TearDown() override {
     workbooks_.reset();
@@ -382,6 +385,75 @@ TEST_F(WorkbookTest, EveryProblemIsLocatedAndNothingIsWritten) {
   // The numbers (read without a JSON object each) are saved as the filing's values, whole
   // numbers as integers.
   EXPECT_EQ(other_filing("values_json"), R"({"qc05_0":300,"qc24":50,"qc55":200})");
+}
+
+// A batch of thousands of units is audited in blocks while the sheet is read: every rule
+// error is found in whichever block its unit falls, and so are units added and repeated after
+// the last full block.
+class WorkbookBlocksTest : public WorkbookTest {
+ protected:
+  int64_t DemoUnits() const override { return 4700; }
+};
+
+TEST_F(WorkbookBlocksTest, ThousandsOfUnitsAreAuditedInBlocks) {
+  std::vector<std::string> usccs;
+  ASSERT_TRUE(app_->db()
+                  .Read([&](store::Session& s) -> Status {
+                    HUOJU_ASSIGN_OR_RETURN(
+                        auto rows, s.Query("SELECT n.uscc FROM filing f JOIN org_node n ON n.id = "
+                                           "f.unit_id WHERE f.form_code = 'GQ-002' AND "
+                                           "f.period_key = '2024' ORDER BY f.id"));
+                    for (size_t i = 0; i < rows.size(); ++i) {
+                      usccs.push_back(rows.Text(i, 0));
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  constexpr int kUnits = 4100;  // two full blocks of 2,000 and a part
+  ASSERT_GE(usccs.size(), static_cast<size_t>(kUnits));
+  // Unit i on sheet row i + 4; every 7th breaks GQ002-R01 (主营业务收入 above 营业收入).
+  std::vector<FakeCell> cells;
+  for (int i = 0; i < kUnits; ++i) {
+    cells.push_back({i + 3, 0, usccs[static_cast<size_t>(i)]});
+    cells.push_back({i + 3, 2, 100});
+    cells.push_back({i + 3, 3, 50});
+    cells.push_back({i + 3, 5, i % 7 == 0 ? 200 : 50});
+  }
+  cells.push_back({kUnits + 3, 0, "91110000XXXXXXXXXX"});  // no such unit
+  cells.push_back({kUnits + 3, 2, 10});
+  cells.push_back({kUnits + 4, 0, usccs[4050]});  // unit 4050 again
+  const std::string bytes =
+      FilledBatch(Version(), {"qc05_0", "qc24", "qc49", "qc55", "qc226_1"}, cells);
+  WorkbookImportOptions check;
+  check.check_only = true;
+  auto r = workbooks_->Import(who_["center"], bytes, check, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const int rule_errors = (kUnits + 6) / 7;
+  EXPECT_EQ((*r)["units"], kUnits + 1);
+  // The rule errors, the unknown unit, and unit 4050 (4050 % 7 != 0) for its repetition.
+  EXPECT_EQ((*r)["rejected"], rule_errors + 2);
+  EXPECT_EQ((*r)["would_save"], kUnits + 1 - (rule_errors + 2));
+  std::set<int64_t> rule_rows;
+  bool unknown_seen = false;
+  bool repeat_seen = false;
+  for (const auto& p : (*r)["problems"]) {
+    const std::string message = p["message"];
+    if (message.find("GQ002-R01") != std::string::npos) {
+      rule_rows.insert(p["row"].get<int64_t>());
+      EXPECT_EQ(p["column"], "C") << p.dump();
+      EXPECT_EQ(p["uscc"], usccs[static_cast<size_t>(p["row"].get<int64_t>() - 4)]) << p.dump();
+    } else if (message.find("没有该统一社会信用代码的填报任务") != std::string::npos) {
+      unknown_seen = p["row"] == kUnits + 4;
+    } else if (message.find("重复") != std::string::npos) {
+      repeat_seen = p["row"] == kUnits + 5 && p["uscc"] == usccs[4050];
+    }
+  }
+  EXPECT_EQ(rule_rows.size(), static_cast<size_t>(rule_errors));
+  for (int i = 0; i < kUnits; i += 7) {
+    EXPECT_EQ(rule_rows.count(i + 4), 1u) << "unit " << i;
+  }
+  EXPECT_TRUE(unknown_seen) << (*r)["problems"].dump(1);
+  EXPECT_TRUE(repeat_seen) << (*r)["problems"].dump(1);
 }
 
 TEST_F(WorkbookTest, NotATemplateOrStale) {
