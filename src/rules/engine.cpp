@@ -158,6 +158,48 @@ const UnitPeriodData::Table* TableOf(const UnitPeriodData* d, int form, int tabl
 
 }  // namespace
 
+double EvalNumber(const CNode& n, EvalCtx& c) {
+  switch (n.op) {
+    case Op::kConst:
+      return n.num;
+    case Op::kLoad:
+      if (n.slot_kind == SlotKind::kNumber) {
+        const auto& numbers = c.cur->form(n.form).numbers;
+        return static_cast<size_t>(n.slot) < numbers.size() ? numbers[n.slot] : kNaN;
+      }
+      break;
+    case Op::kAdd:
+      return AddOp(EvalNumber(*n.kids[0], c), EvalNumber(*n.kids[1], c));
+    case Op::kSub:
+      return SubOp(EvalNumber(*n.kids[0], c), EvalNumber(*n.kids[1], c));
+    case Op::kMul:
+      return MulOp(EvalNumber(*n.kids[0], c), EvalNumber(*n.kids[1], c));
+    case Op::kDiv:
+      return DivOp(EvalNumber(*n.kids[0], c), EvalNumber(*n.kids[1], c));
+    case Op::kNeg:
+      return -EvalNumber(*n.kids[0], c);
+    case Op::kCmp:
+      if (n.kids[0]->type != VType::kText) {
+        const double a = EvalNumber(*n.kids[0], c);
+        return CmpOp(n.sub, a, EvalNumber(*n.kids[1], c), n.tol);
+      }
+      break;
+    case Op::kAnd: {
+      const double a = EvalNumber(*n.kids[0], c);
+      return a == 0 ? 0.0 : AndOp(a, EvalNumber(*n.kids[1], c));
+    }
+    case Op::kOr: {
+      const double a = EvalNumber(*n.kids[0], c);
+      return a == 1 ? 1.0 : OrOp(a, EvalNumber(*n.kids[1], c));
+    }
+    case Op::kNot:
+      return NotOp(EvalNumber(*n.kids[0], c));
+    default:
+      break;
+  }
+  return Eval(n, c).num;
+}
+
 Val Eval(const CNode& n, EvalCtx& c) {
   switch (n.op) {
     case Op::kConst: {
@@ -207,21 +249,20 @@ Val Eval(const CNode& n, EvalCtx& c) {
     case Op::kRowNumber:
       return Val{static_cast<double>(c.row + 1)};
     case Op::kAdd:
-      return Val{AddOp(Eval(*n.kids[0], c).num, Eval(*n.kids[1], c).num)};
     case Op::kSub:
-      return Val{SubOp(Eval(*n.kids[0], c).num, Eval(*n.kids[1], c).num)};
     case Op::kMul:
-      return Val{MulOp(Eval(*n.kids[0], c).num, Eval(*n.kids[1], c).num)};
     case Op::kDiv:
-      return Val{DivOp(Eval(*n.kids[0], c).num, Eval(*n.kids[1], c).num)};
     case Op::kNeg:
-      return Val{-Eval(*n.kids[0], c).num};
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kNot:
+      return Val{EvalNumber(n, c)};
     case Op::kCmp: {
+      if (n.kids[0]->type != VType::kText) {
+        return Val{EvalNumber(n, c)};
+      }
       Val a = Eval(*n.kids[0], c);
       Val b = Eval(*n.kids[1], c);
-      if (n.kids[0]->type != VType::kText) {
-        return Val{CmpOp(n.sub, a.num, b.num, n.tol)};
-      }
       if (a.text.empty() || b.text.empty()) {
         return Val{};
       }
@@ -234,22 +275,6 @@ Val Eval(const CNode& n, EvalCtx& c) {
                                 : r >= 0;
       return Val{res ? 1.0 : 0.0};
     }
-    case Op::kAnd: {
-      double a = Eval(*n.kids[0], c).num;
-      if (a == 0) {
-        return Val{0.0};
-      }
-      return Val{AndOp(a, Eval(*n.kids[1], c).num)};
-    }
-    case Op::kOr: {
-      double a = Eval(*n.kids[0], c).num;
-      if (a == 1) {
-        return Val{1.0};
-      }
-      return Val{OrOp(a, Eval(*n.kids[1], c).num)};
-    }
-    case Op::kNot:
-      return Val{NotOp(Eval(*n.kids[0], c).num)};
     case Op::kIn: {
       Val a = Eval(*n.kids[0], c);
       if (n.kids[0]->type == VType::kText) {
@@ -463,14 +488,14 @@ Failure MakeFailure(const CRule& r, EvalCtx& c) {
 
 bool RuleFails(const CRule& r, EvalCtx& c, std::vector<Failure>* out) {
   c.row = -1;
-  if (r.gate != nullptr && Eval(*r.gate, c).num != 1) {
+  if (r.gate != nullptr && EvalNumber(*r.gate, c) != 1) {
     return false;
   }
   if (r.each_table < 0) {
-    if (r.when != nullptr && Eval(*r.when, c).num != 1) {
+    if (r.when != nullptr && EvalNumber(*r.when, c) != 1) {
       return false;
     }
-    if (Eval(*r.expr, c).num != 0) {
+    if (EvalNumber(*r.expr, c) != 0) {
       return false;
     }
     if (out != nullptr) {
@@ -483,10 +508,10 @@ bool RuleFails(const CRule& r, EvalCtx& c, std::vector<Failure>* out) {
   bool failed = false;
   for (int row = 0; row < rows; ++row) {
     c.row = row;
-    if (r.when != nullptr && Eval(*r.when, c).num != 1) {
+    if (r.when != nullptr && EvalNumber(*r.when, c) != 1) {
       continue;
     }
-    if (Eval(*r.expr, c).num != 0) {
+    if (EvalNumber(*r.expr, c) != 0) {
       continue;
     }
     failed = true;

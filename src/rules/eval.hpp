@@ -33,6 +33,10 @@ struct EvalCtx {
 };
 
 Val Eval(const CNode& n, EvalCtx& c);
+/// Eval(n, c).num, without building a Val for the nodes most rules are made of (number loads,
+/// constants, arithmetic, comparisons of numbers, and/or/not): a rule checked per filing is
+/// mostly these.
+double EvalNumber(const CNode& n, EvalCtx& c);
 /// True when the rule fails; appends failures to *out when out is not null (else stops at the
 /// first failing row).
 bool RuleFails(const CRule& r, EvalCtx& c, std::vector<Failure>* out);
