@@ -1410,16 +1410,17 @@ class ImportPlan {
     out->status = db_.Read([&](store::Session& s) -> Status {
       // The chunk's units from the in-memory directory (by USCC), then every filing of those
       // units this period (the task among them) and last.
-      std::vector<std::optional<org::OrgNode>> unit_of_row(end - start);
+      // Units outside the caller's scope are treated as unknown.
+      std::vector<std::optional<int64_t>> unit_of_row(end - start);
       std::unordered_set<int64_t> chunk_units;
       std::string units_in;
       store::Params unit_ids;
       for (size_t i = start; i < end; ++i) {
         auto& unit = unit_of_row[i - start];
-        unit = directory_.GetByUscc(row_at(i).uscc);
-        if (unit && chunk_units.insert(unit->id).second) {
+        unit = directory_.IdByUscc(row_at(i).uscc, who.scope);
+        if (unit && chunk_units.insert(*unit).second) {
           units_in += units_in.empty() ? "?" : ", ?";
-          unit_ids.emplace_back(unit->id);
+          unit_ids.emplace_back(*unit);
         }
       }
       struct Task {
@@ -1471,39 +1472,52 @@ class ImportPlan {
       // A row's `numbers` go straight into the form's number slots (as SetForm would put
       // them from JSON); the slot of each indicator is looked up once per chunk.
       std::unordered_map<const catalog::Indicator*, int> number_slot;  // -1: not a number slot
+      // Rows of one workbook list their numbers in the same column order: the slots of the
+      // row before, by position, spare most lookups.
+      std::vector<std::pair<const catalog::Indicator*, int>> slots_by_position;
+      auto slot_of = [&](const catalog::Indicator* indicator) {
+        auto [slot_it, added] = number_slot.try_emplace(indicator, -1);
+        if (added) {
+          // Only a number indicator of this very catalog goes straight into its slot
+          // (bool and date slots hold numbers too, but need SetForm's checks).
+          const auto [kind, slot] = compiled.Slot(form_index, indicator->code);
+          const bool same = form->FindIndicator(indicator->code) == indicator;
+          slot_it->second = kind == 0 && same && indicator->type.IsNumber() ? slot : -1;
+        }
+        return slot_it->second;
+      };
       auto set_numbers = [&](const ImportRow& row) -> Status {
         rules::UnitPeriodData::Form* f = nullptr;
-        for (const auto& [indicator, value] : row.numbers) {
-          auto [slot_it, added] = number_slot.try_emplace(indicator, -1);
-          if (added) {
-            // Only a number indicator of this very catalog goes straight into its slot
-            // (bool and date slots hold numbers too, but need SetForm's checks).
-            const auto [kind, slot] = compiled.Slot(form_index, indicator->code);
-            const bool same = form->FindIndicator(indicator->code) == indicator;
-            slot_it->second = kind == 0 && same && indicator->type.IsNumber() ? slot : -1;
+        if (slots_by_position.size() < row.numbers.size()) {
+          slots_by_position.resize(row.numbers.size(), {nullptr, -1});
+        }
+        for (size_t k = 0; k < row.numbers.size(); ++k) {
+          const auto& [indicator, value] = row.numbers[k];
+          auto& cached = slots_by_position[k];
+          if (cached.first != indicator) {
+            cached = {indicator, slot_of(indicator)};
           }
-          if (slot_it->second < 0) {  // another catalog's indicator: the general way
+          if (cached.second < 0) {  // another catalog's indicator: the general way
             HUOJU_RETURN_IF_ERROR(
                 current.SetForm(form->code, json{{indicator->code, StoredNumber(value)}}));
             continue;
           }
           f = f != nullptr ? f : &current.form(form_index);
           // + 0.0: -0 reads as 0, as it does after a round trip through the saved JSON.
-          f->numbers[static_cast<size_t>(slot_it->second)] =
-              std::isfinite(value) ? value + 0.0 : NAN;
+          f->numbers[static_cast<size_t>(cached.second)] = std::isfinite(value) ? value + 0.0 : NAN;
         }
         return Status::Ok();
       };
       for (size_t i = start; i < end; ++i) {
         const ImportRow& row = row_at(i);
-        const std::optional<org::OrgNode>& unit = unit_of_row[i - start];
-        auto it = unit ? task_of_unit.find(unit->id) : task_of_unit.end();
-        if (it == task_of_unit.end() || !who.scope.Contains(*unit)) {
+        const std::optional<int64_t>& unit = unit_of_row[i - start];
+        auto it = unit ? task_of_unit.find(*unit) : task_of_unit.end();
+        if (it == task_of_unit.end()) {
           reject(i, row.uscc, "没有该统一社会信用代码的填报任务，或不在您的管辖范围内");
           continue;
         }
         const Task& task = it->second;
-        const int64_t unit_id = unit->id;
+        const int64_t unit_id = *unit;
         if (task.state == FilingState::kSubmitted || task.state == FilingState::kFinal) {
           reject(i, row.uscc, "报表已上报或已终审，导入不能覆盖");
           continue;

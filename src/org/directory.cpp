@@ -105,6 +105,19 @@ std::optional<OrgNode> Directory::GetByUscc(std::string_view uscc) const {
   return e == nullptr ? std::nullopt : std::optional<OrgNode>(e->node);
 }
 
+std::optional<int64_t> Directory::IdByUscc(std::string_view uscc, const OrgNode& scope) const {
+  std::shared_lock lock(mu_);
+  auto it = by_uscc_.find(uscc);
+  if (uscc.empty() || it == by_uscc_.end()) {
+    return std::nullopt;
+  }
+  const Entry* e = Find(it->second);
+  if (e == nullptr || !scope.Contains(e->node)) {
+    return std::nullopt;
+  }
+  return e->node.id;
+}
+
 std::optional<OrgNode> Directory::Get(int64_t id) const {
   std::shared_lock lock(mu_);
   const Entry* e = Find(id);

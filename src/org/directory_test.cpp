@@ -72,6 +72,9 @@ TEST_F(DirectoryTest, FindsUnitsByUsccAcrossChanges) {
   EXPECT_EQ(dir_.GetByUscc("91440300MA5FXXXX1X")->id, 9);
   EXPECT_FALSE(dir_.GetByUscc(""));  // nodes without a USCC are not found by an empty one
   EXPECT_FALSE(dir_.GetByUscc("91440300MA5FXXXX2X"));
+  EXPECT_EQ(dir_.IdByUscc("91440300MA5FXXXX1X", *dir_.Get(2)), 9);  // 广东省 holds it
+  EXPECT_FALSE(dir_.IdByUscc("91440300MA5FXXXX1X", *dir_.Get(3)));  // 北京市 does not
+  EXPECT_FALSE(dir_.IdByUscc("", *dir_.Get(1)));
   // A corrected USCC: found by the new code only, and the key outlives the old string.
   unit.uscc = "91440300MA5FYYYY2Y";
   dir_.Upsert(unit);

@@ -42,6 +42,9 @@ class Directory {
   std::optional<OrgNode> Get(int64_t id) const;
   /// A copy of the node with this unified social credit code (unique in the store), or nullopt.
   std::optional<OrgNode> GetByUscc(std::string_view uscc) const;
+  /// The id of the node with this USCC when it lies within `scope` (inclusive), without a copy
+  /// of the node (bulk imports look up thousands); nullopt when absent or outside.
+  std::optional<int64_t> IdByUscc(std::string_view uscc, const OrgNode& scope) const;
   /// Children of `parent_id` in display order (kind, code, name, id), one page, with the total.
   NodePage Children(int64_t parent_id, std::optional<NodeKind> kind, Page page) const;
   /// Nodes inside `scope` (inclusive) whose name contains `query` or whose USCC equals it, by
