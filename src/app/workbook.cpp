@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "huoju/identity/principal.hpp"
+#include "src/app/workbook_internal.hpp"
 
 namespace huoju::app {
 
@@ -197,15 +198,18 @@ class PipelinedAudit : public UnitBlockSink {
     cv_.notify_one();
   }
 
-  // After the reading: the units not handed over yet, every block audited, the dry run's
-  // answer.
-  Result<json> Finish(const ParsedWorkbook& wb) {
+  // After the reading: the units not handed over yet, every block audited and put back into
+  // `wb`, the dry run's answer.
+  Result<json> Finish(ParsedWorkbook& wb) {
     constexpr size_t kBlock = 2000;
     for (size_t first = wb.units_in_blocks; first < wb.units.size(); first += kBlock) {
-      const auto begin = wb.units.begin() + static_cast<ptrdiff_t>(first);
-      Block(first, std::vector<ImportRow>(begin, begin + static_cast<ptrdiff_t>(std::min(
-                                                             kBlock, wb.units.size() - first))));
+      std::vector<ImportRow> block;
+      for (size_t u = first; u < std::min(first + kBlock, wb.units.size()); ++u) {
+        block.push_back(workbook_internal::TakeUnit(wb.units[u]));
+      }
+      Block(first, std::move(block));
     }
+    wb.units_in_blocks = wb.units.size();
     {
       std::lock_guard lock(mu_);
       reading_ = false;
@@ -215,6 +219,12 @@ class PipelinedAudit : public UnitBlockSink {
     if (worker_.joinable()) {
       worker_.join();
     }
+    for (auto& [first, units] : audited_) {
+      for (size_t k = 0; k < units.size(); ++k) {
+        workbook_internal::PutUnitBack(wb.units[first + k], std::move(units[k]));
+      }
+    }
+    audited_.clear();
     HUOJU_RETURN_IF_ERROR(status_);
     return dry_run_->Finish();
   }
@@ -232,8 +242,8 @@ class PipelinedAudit : public UnitBlockSink {
       queue_.pop_front();
       lock.unlock();
       Status st = dry_run_->Check(first, units);
-      units = {};  // freed outside the lock
       lock.lock();
+      audited_.emplace_back(first, std::move(units));  // to be put back
       if (!st.ok() && status_.ok()) {
         status_ = std::move(st);
       }
@@ -248,6 +258,7 @@ class PipelinedAudit : public UnitBlockSink {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<size_t, std::vector<ImportRow>>> queue_;
+  std::vector<std::pair<size_t, std::vector<ImportRow>>> audited_;
   bool reading_ = true;
   Status status_;
 };

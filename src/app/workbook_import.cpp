@@ -297,8 +297,12 @@ struct Reader {
     if (sink == nullptr || ready == 0 || (!all && ready < kBlockUnits)) {
       return;
     }
-    const auto first = out.units.begin() + static_cast<ptrdiff_t>(out.units_in_blocks);
-    sink->Block(out.units_in_blocks, std::vector<ImportRow>(first, out.units.end()));
+    std::vector<ImportRow> block;
+    block.reserve(ready);
+    for (size_t u = out.units_in_blocks; u < out.units.size(); ++u) {
+      block.push_back(workbook_internal::TakeUnit(out.units[u]));
+    }
+    sink->Block(out.units_in_blocks, std::move(block));
     out.units_in_blocks = out.units.size();
   }
 

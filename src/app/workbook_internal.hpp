@@ -6,7 +6,9 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
+#include "huoju/app/filings.hpp"
 #include "huoju/core/code_list.hpp"
 
 namespace huoju::app::workbook_internal {
@@ -20,5 +22,22 @@ std::string SheetNameFor(const std::string& title, std::set<std::string>* used);
 
 /// "code 名称": what a dropdown offers; the import keeps the part before the first space.
 std::string CodeLabel(const Code& code);
+
+/// A unit's values moved out for a UnitBlockSink (no copy); `unit` keeps its uscc.
+inline ImportRow TakeUnit(ImportRow& unit) {
+  ImportRow taken;
+  taken.uscc = unit.uscc;
+  taken.values = std::move(unit.values);
+  taken.explanations = std::move(unit.explanations);
+  taken.numbers = std::move(unit.numbers);
+  return taken;
+}
+
+/// Puts back what TakeUnit moved out.
+inline void PutUnitBack(ImportRow& unit, ImportRow&& taken) {
+  unit.values = std::move(taken.values);
+  unit.explanations = std::move(taken.explanations);
+  unit.numbers = std::move(taken.numbers);
+}
 
 }  // namespace huoju::app::workbook_internal

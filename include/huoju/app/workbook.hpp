@@ -96,7 +96,9 @@ struct ParsedWorkbook {
   /// Per unit: true when it has a problem of its own (wrong type, unknown code, …).
   std::vector<bool> unit_bad;
   std::vector<WorkbookProblem> problems;
-  /// How many units (from the first) were handed to a UnitBlockSink during the reading.
+  /// How many units (from the first) were handed to a UnitBlockSink during the reading: their
+  /// values were moved to the sink, `units` keeps only their uscc until the sink's owner puts
+  /// them back.
   size_t units_in_blocks = 0;
 };
 
@@ -109,8 +111,9 @@ class UnitBlockSink {
   /// Once, when the metadata is read (form, period, layout set in `header`; no units yet). A
   /// failed Status stops the reading and ReadWorkbook returns it.
   virtual Status Begin(const ParsedWorkbook& header) = 0;
-  /// Copies of units first … first + units.size() - 1, each complete. Only for a batch
-  /// workbook without row-table sheets (those add to units after their main sheet).
+  /// Units first … first + units.size() - 1, each complete, moved out of ParsedWorkbook::units
+  /// (see units_in_blocks). Only for a batch workbook without row-table sheets (those add to
+  /// units after their main sheet).
   virtual void Block(size_t first, std::vector<ImportRow> units) = 0;
 };
 
