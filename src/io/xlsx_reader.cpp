@@ -1581,21 +1581,27 @@ Status ScanSheet(XlsxReader::Impl& impl, const XlsxReader::Sheet& sheet,
 }
 
 // Rows passed from a scanning thread to the thread that reads the sheet, in batches: the
-// scan (inflate, XML, numbers) and what the caller does with the rows run on two cores.
+// scan (inflate, XML, numbers) and what the caller does with the rows run on two cores. A row's
+// cells travel as a whole vector (swapped, never copied cell by cell); the consumer hands the
+// emptied vectors back, so that the scanner fills vectors that already have their capacity.
 class RowPipe {
  public:
   struct Batch {
     std::vector<int64_t> rows;
-    std::vector<size_t> ends;  ///< where each row's cells end in `cells`
-    std::vector<XlsxCell> cells;
+    std::vector<std::vector<XlsxCell>> cells;  ///< per row
   };
 
-  // Producer: adds a row to the batch being filled; false once the consumer has stopped.
+  // Producer: takes the row's cells (leaving `cells` empty, with capacity) into the batch
+  // being filled; false once the consumer has stopped.
   bool Add(int64_t row, std::vector<XlsxCell>& cells) {
+    std::vector<XlsxCell> spare;
+    if (!spares_.empty()) {
+      spare = std::move(spares_.back());
+      spares_.pop_back();
+    }
+    spare.swap(cells);
     filling_.rows.push_back(row);
-    filling_.cells.insert(filling_.cells.end(), std::make_move_iterator(cells.begin()),
-                          std::make_move_iterator(cells.end()));
-    filling_.ends.push_back(filling_.cells.size());
+    filling_.cells.push_back(std::move(spare));
     return filling_.rows.size() < kBatchRows || Flush();
   }
   // Producer: hands the batch over, waiting while the consumer is kMaxBatches behind.
@@ -1605,6 +1611,10 @@ class RowPipe {
     if (stopped_) {
       return false;
     }
+    for (auto& v : returned_) {
+      spares_.push_back(std::move(v));
+    }
+    returned_.clear();
     if (!filling_.rows.empty()) {
       queue_.push_back(std::move(filling_));
       filling_ = Batch{};
@@ -1621,8 +1631,20 @@ class RowPipe {
     cv_.notify_all();
   }
   // Consumer: the next batch, or nullopt when the scan has ended (then status() says how).
-  std::optional<Batch> Next() {
+  // `done`: the batch before, whose vectors go back to the producer.
+  std::optional<Batch> Next(std::optional<Batch>* done) {
+    if (done->has_value()) {
+      for (auto& v : (*done)->cells) {
+        v.clear();  // outside the lock
+      }
+    }
     std::unique_lock lock(mu_);
+    if (done->has_value() && returned_.size() < kMaxSpares) {
+      for (auto& v : (*done)->cells) {
+        returned_.push_back(std::move(v));
+      }
+    }
+    done->reset();
     cv_.wait(lock, [&] { return finished_ || !queue_.empty(); });
     if (queue_.empty()) {
       return std::nullopt;
@@ -1646,10 +1668,13 @@ class RowPipe {
  private:
   static constexpr size_t kBatchRows = 256;
   static constexpr size_t kMaxBatches = 8;
-  Batch filling_;  ///< the producer's own
+  static constexpr size_t kMaxSpares = 4 * kBatchRows;
+  Batch filling_;                              ///< the producer's own
+  std::vector<std::vector<XlsxCell>> spares_;  ///< the producer's own
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Batch> queue_;
+  std::vector<std::vector<XlsxCell>> returned_;  ///< emptied by the consumer
   bool stopped_ = false;
   bool finished_ = false;
   Status status_;
@@ -1668,7 +1693,7 @@ Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
   RowPipe pipe;
   std::thread scanner([&] {
     Status scanned = ScanSheet(*impl_, sheet, [&](int64_t row, const std::vector<XlsxCell>& cells) {
-      // SheetParser clears its row after this call: the cells may be moved out.
+      // SheetParser clears its row after this call: the cells may be taken.
       auto& own = const_cast<std::vector<XlsxCell>&>(
           cells);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
       return pipe.Add(row, own) ? Status::Ok() : Status::Unavailable("读取已停止");
@@ -1684,15 +1709,10 @@ Status XlsxReader::ReadSheet(const Sheet& sheet, const RowCallback& on_row) {
       thread.join();
     }
   } joiner{pipe, scanner};
-  std::vector<XlsxCell> row_cells;
-  while (auto batch = pipe.Next()) {
-    size_t begin = 0;
-    for (size_t i = 0; i < batch->rows.size(); ++i) {
-      const auto first = batch->cells.begin() + static_cast<ptrdiff_t>(begin);
-      const auto last = batch->cells.begin() + static_cast<ptrdiff_t>(batch->ends[i]);
-      row_cells.assign(std::make_move_iterator(first), std::make_move_iterator(last));
-      begin = batch->ends[i];
-      Status result = on_row(batch->rows[i], row_cells);
+  std::optional<RowPipe::Batch> done;
+  while ((done = pipe.Next(&done))) {
+    for (size_t i = 0; i < done->rows.size(); ++i) {
+      Status result = on_row(done->rows[i], done->cells[i]);
       if (!result.ok()) {
         return result;
       }
