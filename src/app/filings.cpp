@@ -263,18 +263,33 @@ json FailuresToJson(const std::vector<rules::Failure>& failures) {
   return out;
 }
 
-// Warning rules of `failures` without a written explanation.
+// Adds warning rule `id` to `out` unless `explanations` holds a written explanation of it.
+void AddIfUnexplained(const std::string& id, const json& explanations, std::set<std::string>* out) {
+  auto it = explanations.find(id);
+  if (it == explanations.end() || !it->is_string() ||
+      IsBlankText(it->get_ref<const std::string&>())) {
+    out->insert(id);
+  }
+}
+
+// Warning rules of `failures` (as stored) without a written explanation, in id order.
 std::vector<std::string> UnexplainedWarnings(const json& failures, const json& explanations) {
   std::set<std::string> out;
   for (const auto& f : failures) {
-    if (f.value("severity", "") != "warning") {
-      continue;
+    if (f.value("severity", "") == "warning") {
+      AddIfUnexplained(f.value("rule_id", ""), explanations, &out);
     }
-    const std::string id = f.value("rule_id", "");
-    auto it = explanations.find(id);
-    if (it == explanations.end() || !it->is_string() ||
-        IsBlankText(it->get_ref<const std::string&>())) {
-      out.insert(id);
+  }
+  return {out.begin(), out.end()};
+}
+
+// The same for failures straight from the rule engine.
+std::vector<std::string> UnexplainedWarnings(const std::vector<rules::Failure>& failures,
+                                             const json& explanations) {
+  std::set<std::string> out;
+  for (const auto& f : failures) {
+    if (f.severity == catalog::Severity::kWarning) {
+      AddIfUnexplained(f.rule_id, explanations, &out);
     }
   }
   return {out.begin(), out.end()};
@@ -1377,6 +1392,10 @@ class ImportPlan {
     plan->prev_compiled_ = prev_cy != nullptr ? prev_cy->compiled : cy->compiled;
     plan->form_index_ = plan->compiled_->FormIndex(plan->form_->code);
     plan->size_ind_ = SizeIndicator(*plan->form_);
+    plan->forms_read_ = plan->compiled_->FormsReadBy(plan->form_index_);
+    if (plan->size_ind_ != nullptr) {
+      plan->forms_read_.previous.insert(plan->form_->code);  // last year's size, for the risk
+    }
     return plan;
   }
 
@@ -1432,26 +1451,42 @@ class ImportPlan {
       std::unordered_map<int64_t, std::vector<std::pair<std::string, std::string>>> previous_forms;
       // One query per period: with "period_key IN (?, ?)" SQLite's planner picked the index
       // on (period_key, updated_at) and walked the whole period for every chunk (10× slower).
-      // Values are read only where the audit uses them: not the task's own (the import
-      // replaces them), nor forms never filled.
+      // Rows and values are read only where the audit uses them: the task, and filled forms
+      // that the form's rules read (not the task's own values: the import replaces them).
       for (const std::string* period_key :
            std::array<const std::string*, 2>{&period.period_key, &prev_key}) {
         if (units_in.empty()) {
           break;
         }
         const bool this_period = period_key == &period.period_key;
-        store::Params params;  // in the order of the placeholders: form, period, units
+        const std::set<std::string>& codes =
+            this_period ? forms_read_.current : forms_read_.previous;
+        if (codes.empty()) {
+          continue;
+        }
+        // In the order of the placeholders: form, codes, period, units, form.
+        store::Params params;
         if (this_period) {
           params.emplace_back(form->code);
         }
+        std::string codes_in;
+        for (const std::string& code : codes) {
+          codes_in += codes_in.empty() ? "?" : ", ?";
+          params.emplace_back(code);
+        }
         params.emplace_back(*period_key);
         params.insert(params.end(), unit_ids.begin(), unit_ids.end());
+        if (this_period) {
+          params.emplace_back(form->code);
+        }
         HUOJU_ASSIGN_OR_RETURN(
             auto data,
             s.Query(fmt::format("SELECT unit_id, form_code, CASE WHEN version > 0{} THEN "
                                 "values_json END, id, state, version FROM filing WHERE "
-                                "period_key = ? AND unit_id IN ({})",
-                                this_period ? " AND form_code <> ?" : "", units_in),
+                                "form_code IN ({}) AND period_key = ? AND unit_id IN ({}) AND "
+                                "({}version > 0)",
+                                this_period ? " AND form_code <> ?" : "", codes_in, units_in,
+                                this_period ? "form_code = ? OR " : ""),
                     params));
         auto& target = this_period ? current_forms : previous_forms;
         for (size_t i = 0; i < data.size(); ++i) {
@@ -1548,27 +1583,27 @@ class ImportPlan {
         }
         failures.clear();
         compiled.Evaluate(form_index, current, &previous, key.Info(), &failures);
-        const json failures_json = FailuresToJson(failures);
+        // JSON of the failures only where it is kept: in a rejection, or written with the filing.
         int64_t errors = 0;
         for (const auto& f : failures) {
           errors += f.severity == catalog::Severity::kError ? 1 : 0;
         }
         if (errors > 0) {
-          reject(i, row.uscc,
-                 fmt::format("有 {} 处错误，如：{}", errors,
-                             failures_json[0]["message"].get<std::string>()),
+          const json failures_json = FailuresToJson(failures);
+          reject(i, row.uscc, fmt::format("有 {} 处错误，如：{}", errors, failures[0].message),
                  &failures_json);
           continue;
         }
         json explanations = json::object();
-        for (const auto& f : failures_json) {
-          const std::string id = f["rule_id"];
-          if (row.explanations.contains(id) && row.explanations[id].is_string()) {
-            explanations[id] = row.explanations[id];
+        for (const auto& f : failures) {
+          auto it = row.explanations.find(f.rule_id);
+          if (it != row.explanations.end() && it->is_string()) {
+            explanations[f.rule_id] = *it;
           }
         }
-        auto unexplained = UnexplainedWarnings(failures_json, explanations);
+        auto unexplained = UnexplainedWarnings(failures, explanations);
         if (options.submit && !unexplained.empty()) {
+          const json failures_json = FailuresToJson(failures);
           reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()),
                  &failures_json);
           continue;
@@ -1584,7 +1619,7 @@ class ImportPlan {
         a.from = task.state;
         a.values = row.AllValues().dump();
         a.explanations = explanations.dump();
-        a.failures = failures_json.dump();
+        a.failures = FailuresToJson(failures).dump();
         a.hash = Blake2bHex(a.values + "\n" + a.explanations);
         a.errors = 0;
         a.warnings = static_cast<int64_t>(failures.size());
@@ -1620,6 +1655,7 @@ class ImportPlan {
   std::shared_ptr<const rules::CompiledCatalog> compiled_, prev_compiled_;
   int form_index_ = -1;
   const catalog::Indicator* size_ind_ = nullptr;
+  rules::CompiledCatalog::FormsRead forms_read_;  ///< which filings of a unit the audit reads
 };
 
 // An import's answer, built from its checked blocks in row order.

@@ -609,6 +609,44 @@ void CompiledCatalog::Evaluate(int form_index, const UnitPeriodData& current,
   }
 }
 
+CompiledCatalog::FormsRead CompiledCatalog::FormsReadBy(int form_index) const {
+  FormsRead out;
+  if (form_index < 0 || static_cast<size_t>(form_index) >= program_->forms.size()) {
+    return out;
+  }
+  out.current.insert(catalog_->forms[form_index].code);  // for_each tables, gates
+  std::vector<const CNode*> todo;
+  for (const CRule& r : program_->forms[form_index].rules) {
+    for (const CNode* n : {r.expr, r.when, r.gate}) {
+      todo.push_back(n);
+    }
+    for (const auto& piece : r.message) {
+      todo.push_back(piece.value);
+    }
+  }
+  // Every read of a unit's data is one of these nodes (see Eval).
+  while (!todo.empty()) {
+    const CNode* n = todo.back();
+    todo.pop_back();
+    if (n == nullptr) {
+      continue;
+    }
+    const bool form_known = n->form >= 0 && static_cast<size_t>(n->form) < catalog_->forms.size();
+    if ((n->op == Op::kLoad || n->op == Op::kRowCell || n->op == Op::kAgg) && form_known) {
+      out.current.insert(catalog_->forms[n->form].code);
+    } else if (n->op == Op::kPrevLoad) {
+      if (form_known) {
+        out.previous.insert(catalog_->forms[n->form].code);  // same catalog as last year's
+      }
+      if (n->xplan >= 0 && !program_->xplans[n->xplan].form_code.empty()) {
+        out.previous.insert(program_->xplans[n->xplan].form_code);  // through the crosswalk
+      }
+    }
+    todo.insert(todo.end(), n->kids.begin(), n->kids.end());
+  }
+  return out;
+}
+
 bool CompiledCatalog::SignedScanRequired(int form_index, const UnitPeriodData& current,
                                          const UnitPeriodData* previous,
                                          const PeriodInfo& period) const {

@@ -150,6 +150,19 @@ TEST_F(Expr, OtherFormsAndDerivedIndicators) {
   EXPECT_EQ(Value("qc_net", w), "6");
 }
 
+TEST(CompiledCatalogTest, FormsReadByItsRules) {
+  auto cat = GqCatalog();
+  const auto own_only = CompileOrDie(cat);
+  const int gq002 = own_only->FormIndex("GQ-002");
+  EXPECT_EQ(own_only->FormsReadBy(gq002).current, std::set<std::string>{"GQ-002"});
+  cat.forms[0].rules.push_back(MakeRule("X", "GQ003.qd01 >= 0", "", "{prev(qc05_0)}"));
+  const auto cross = CompileOrDie(cat);
+  const auto read = cross->FormsReadBy(cross->FormIndex("GQ-002"));
+  EXPECT_EQ(read.current, (std::set<std::string>{"GQ-002", "GQ-003"}));
+  EXPECT_EQ(read.previous, std::set<std::string>{"GQ-002"});  // prev() in a message counts
+  EXPECT_TRUE(cross->FormsReadBy(-1).current.empty());
+}
+
 TEST_F(Expr, Aggregates) {
   json rows = json::array({
       {{"name", "a"}, {"source", "1"}, {"expense", 10}, {"gov", 2}},

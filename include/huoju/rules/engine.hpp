@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -201,6 +202,15 @@ class CompiledCatalog {
   /// Layout: slot of a fixed indicator ({kind, slot}; kind 0 number, 1 text, 2 list), or
   /// {-1, -1}.
   std::pair<int, int> Slot(int form_index, std::string_view code) const;
+
+  /// The forms whose data the rules of form `form_index` read, by code: of the same period
+  /// (the form itself included) and, through prev(), of the year before. A caller that loads a
+  /// unit's data for Evaluate needs to load only these.
+  struct FormsRead {
+    std::set<std::string> current;
+    std::set<std::string> previous;
+  };
+  FormsRead FormsReadBy(int form_index) const;
 
   const Program& program() const { return *program_; }
 
