@@ -1419,11 +1419,8 @@ class ImportPlan {
     const int form_index = form_index_;
     const catalog::Indicator* size_ind = size_ind_;
     auto reject = [out](size_t row, const std::string& uscc, const std::string& message,
-                        const json* failures = nullptr) {
-      out->rejections.push_back({row, uscc, message, std::nullopt});
-      if (failures != nullptr) {
-        out->rejections.back().failures = *failures;
-      }
+                        std::optional<json> failures = std::nullopt) {
+      out->rejections.push_back({row, uscc, message, std::move(failures)});
     };
     std::vector<ImportAccepted>& accepted = out->accepted;
     out->status = db_.Read([&](store::Session& s) -> Status {
@@ -1589,9 +1586,8 @@ class ImportPlan {
           errors += f.severity == catalog::Severity::kError ? 1 : 0;
         }
         if (errors > 0) {
-          const json failures_json = FailuresToJson(failures);
           reject(i, row.uscc, fmt::format("有 {} 处错误，如：{}", errors, failures[0].message),
-                 &failures_json);
+                 FailuresToJson(failures));
           continue;
         }
         json explanations = json::object();
@@ -1603,9 +1599,8 @@ class ImportPlan {
         }
         auto unexplained = UnexplainedWarnings(failures, explanations);
         if (options.submit && !unexplained.empty()) {
-          const json failures_json = FailuresToJson(failures);
           reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()),
-                 &failures_json);
+                 FailuresToJson(failures));
           continue;
         }
         ++out->accepted_count;

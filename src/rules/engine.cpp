@@ -194,6 +194,15 @@ double EvalNumber(const CNode& n, EvalCtx& c) {
     }
     case Op::kNot:
       return NotOp(EvalNumber(*n.kids[0], c));
+    case Op::kAbs:
+      return std::fabs(EvalNumber(*n.kids[0], c));
+    case Op::kPrevLoad:
+      // Last year's number in the same catalog (the crosswalk case goes through Eval).
+      if (n.slot_kind == SlotKind::kNumber && c.prev_mode == 1) {
+        const auto& numbers = c.prev->form(n.form).numbers;
+        return static_cast<size_t>(n.slot) < numbers.size() ? numbers[n.slot] : kNaN;
+      }
+      break;
     default:
       break;
   }
@@ -341,7 +350,7 @@ Val Eval(const CNode& n, EvalCtx& c) {
       }
     }
     case Op::kAbs:
-      return Val{std::fabs(Eval(*n.kids[0], c).num)};
+      return Val{EvalNumber(n, c)};
     case Op::kRound:
       return Val{RoundOp(Eval(*n.kids[0], c).num, Eval(*n.kids[1], c).num)};
     case Op::kMinN:
