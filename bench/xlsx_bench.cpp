@@ -203,30 +203,18 @@ json Import(size_t rows, const fs::path& work, bool reuse, const std::string& st
       Die(s.status().ToString());
     }
   }
-  auto opened = app::Application::Open(config, clock);
-  if (!opened.ok()) {
-    Die(opened.status().ToString());
-  }
-  auto& app = **opened;
-  auto login = app.sessions().Login("center", "Huoju@2024", {});
-  if (!login.ok()) {
-    Die(login.status().ToString());
-  }
-  const identity::Principal& center = login->principal;
   if (!reuse) {
+    auto setup = app::Application::Open(config, clock);
+    if (!setup.ok()) {
+      Die(setup.status().ToString());
+    }
+    auto& app = **setup;
     // The 2024 periods of the demo (GQ-002 tasks for every enterprise) and every enterprise's
     // final 2023 GQ-002 (revenue, assets, tax), so that the year-on-year rules have last
     // year's values to read, as in a real import.
     if (auto s = app::GenerateDemoSurvey(app, 2024, 0, 7); !s.ok()) {
       Die(s.status().ToString());
     }
-  }
-  out["setup_seconds"] = Seconds(t0);
-  Result<std::string> bytes = Status::Internal("no workbook");
-  if (reuse) {
-    std::ifstream in(work / "import.xlsx", std::ios::binary);
-    bytes = std::string((std::istreambuf_iterator<char>(in)), {});
-  } else {
     // The units with a GQ-002 task, and generated values for them.
     std::vector<std::pair<std::string, std::string>> units;
     Status read = app.db().Read([&](store::Session& s) -> Status {
@@ -272,7 +260,7 @@ json Import(size_t rows, const fs::path& work, bool reuse, const std::string& st
       spec.units.push_back(std::move(u));
     }
     auto t1 = std::chrono::steady_clock::now();
-    bytes = app::WriteTemplate(spec);
+    const Result<std::string> bytes = app::WriteTemplate(spec);
     if (!bytes.ok()) {
       Die(bytes.status().ToString());
     }
@@ -283,6 +271,22 @@ json Import(size_t rows, const fs::path& work, bool reuse, const std::string& st
                        {"template_seconds", template_secs},
                        {"template_rows_per_s", static_cast<double>(rows) / template_secs}};
   }
+  out["setup_seconds"] = Seconds(t0);
+  // The import runs on the database opened again, as a server finds it once a data load is
+  // done: the setup process's own reads went through the write-ahead log of its 600,000 new
+  // filings, which made the audit's reads about a third slower.
+  auto opened = app::Application::Open(config, clock);
+  if (!opened.ok()) {
+    Die(opened.status().ToString());
+  }
+  auto& app = **opened;
+  auto login = app.sessions().Login("center", "Huoju@2024", {});
+  if (!login.ok()) {
+    Die(login.status().ToString());
+  }
+  const identity::Principal& center = login->principal;
+  std::ifstream in(work / "import.xlsx", std::ios::binary);
+  const Result<std::string> bytes = std::string((std::istreambuf_iterator<char>(in)), {});
 
   // The read-only steps run `repeats` times: "seconds" is the median, "runs" every time (the
   // machine is shared; one run can be 20 % off).

@@ -167,8 +167,10 @@ std::optional<CellOrigin> LocateField(const ParsedWorkbook& wb, size_t u,
 // with the blocks left.
 class PipelinedAudit : public UnitBlockSink {
  public:
-  PipelinedAudit(Filings& filings, const identity::Principal& who, bool submit)
-      : filings_(filings), who_(who), submit_(submit) {}
+  // `keep_units`: put the units back into the workbook after their audit (for a write);
+  // otherwise each block is freed on the auditing thread as soon as it is checked.
+  PipelinedAudit(Filings& filings, const identity::Principal& who, bool submit, bool keep_units)
+      : filings_(filings), who_(who), submit_(submit), keep_units_(keep_units) {}
   ~PipelinedAudit() override {
     {
       std::lock_guard lock(mu_);
@@ -198,8 +200,8 @@ class PipelinedAudit : public UnitBlockSink {
     cv_.notify_one();
   }
 
-  // After the reading: the units not handed over yet, every block audited and put back into
-  // `wb`, the dry run's answer.
+  // After the reading: the units not handed over yet, every block audited (and put back into
+  // `wb` when kept), the dry run's answer.
   Result<json> Finish(ParsedWorkbook& wb) {
     constexpr size_t kBlock = 2000;
     for (size_t first = wb.units_in_blocks; first < wb.units.size(); first += kBlock) {
@@ -242,8 +244,13 @@ class PipelinedAudit : public UnitBlockSink {
       queue_.pop_front();
       lock.unlock();
       Status st = dry_run_->Check(first, units);
+      if (!keep_units_) {
+        units = {};  // freed here, beside the reading, rather than at the end
+      }
       lock.lock();
-      audited_.emplace_back(first, std::move(units));  // to be put back
+      if (keep_units_) {
+        audited_.emplace_back(first, std::move(units));  // to be put back
+      }
       if (!st.ok() && status_.ok()) {
         status_ = std::move(st);
       }
@@ -253,6 +260,7 @@ class PipelinedAudit : public UnitBlockSink {
   Filings& filings_;
   const identity::Principal& who_;
   const bool submit_;
+  const bool keep_units_;
   std::unique_ptr<ImportDryRun> dry_run_;
   std::thread worker_;
   std::mutex mu_;
@@ -367,7 +375,7 @@ Result<json> Workbooks::Import(const identity::Principal& who, std::string_view 
   // (left blank), so that the user sees rule errors together with the cell problems. Failures
   // that involve a bad cell are left out: they would only repeat it. It runs while the sheet
   // is being read, in blocks of units.
-  PipelinedAudit audit(filings_, who, options.submit);
+  PipelinedAudit audit(filings_, who, options.submit, !options.check_only);
   HUOJU_ASSIGN_OR_RETURN(ParsedWorkbook wb, ReadWorkbook(bytes, catalogs_, &audit));
   std::vector<size_t> unit_of(wb.units.size());
   std::set<std::pair<std::string, std::string>> bad_cells;  // (uscc, field)
