@@ -1341,7 +1341,8 @@ struct ImportAccepted {
 struct ImportRejection {
   size_t row;
   std::string uscc, message;
-  std::optional<json> failures;
+  /// The audit's failures when they caused it; JSON only if the answer lists this rejection.
+  std::optional<std::vector<rules::Failure>> failures;
 };
 
 // What the check of one block of rows found: the rows to write (a dry run only counts them)
@@ -1419,7 +1420,7 @@ class ImportPlan {
     const int form_index = form_index_;
     const catalog::Indicator* size_ind = size_ind_;
     auto reject = [out](size_t row, const std::string& uscc, const std::string& message,
-                        std::optional<json> failures = std::nullopt) {
+                        std::optional<std::vector<rules::Failure>> failures = std::nullopt) {
       out->rejections.push_back({row, uscc, message, std::move(failures)});
     };
     std::vector<ImportAccepted>& accepted = out->accepted;
@@ -1580,14 +1581,16 @@ class ImportPlan {
         }
         failures.clear();
         compiled.Evaluate(form_index, current, &previous, key.Info(), &failures);
-        // JSON of the failures only where it is kept: in a rejection, or written with the filing.
+        // JSON of the failures only where it is kept: in a listed rejection, or written with the
+        // filing.
         int64_t errors = 0;
         for (const auto& f : failures) {
           errors += f.severity == catalog::Severity::kError ? 1 : 0;
         }
         if (errors > 0) {
-          reject(i, row.uscc, fmt::format("有 {} 处错误，如：{}", errors, failures[0].message),
-                 FailuresToJson(failures));
+          std::string message = fmt::format("有 {} 处错误，如：{}", errors, failures[0].message);
+          reject(i, row.uscc, message, std::move(failures));
+          failures = {};
           continue;
         }
         json explanations = json::object();
@@ -1600,7 +1603,8 @@ class ImportPlan {
         auto unexplained = UnexplainedWarnings(failures, explanations);
         if (options.submit && !unexplained.empty()) {
           reject(i, row.uscc, fmt::format("核实性审核提示 {} 未填写说明", unexplained.front()),
-                 FailuresToJson(failures));
+                 std::move(failures));
+          failures = {};
           continue;
         }
         ++out->accepted_count;
@@ -1663,7 +1667,7 @@ class ImportTally {
       if (rejections_.size() < kMaxRejections) {
         rejections_.push_back({{"row", r.row + 1}, {"uscc", r.uscc}, {"message", r.message}});
         if (r.failures) {
-          rejections_.back()["failures"] = std::move(*r.failures);
+          rejections_.back()["failures"] = FailuresToJson(*r.failures);
         }
       }
     }
