@@ -1689,8 +1689,6 @@ class ImportTally {
   json rejected_rows_ = json::array();  // every one, also beyond the detailed list
 };
 
-constexpr size_t kImportChunk = 2000;
-
 }  // namespace
 
 struct ImportDryRun::Impl {
@@ -1752,7 +1750,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
   int64_t saved = 0;
   int64_t submitted = 0;
   ImportTally tally;
-  constexpr size_t kChunk = kImportChunk;
+  constexpr size_t kChunk = kImportBlockRows;
   const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
   if (options.dry_run) {
     // Nothing is written, so the chunks are checked on two threads (reads run in parallel)

@@ -203,13 +203,9 @@ class PipelinedAudit : public UnitBlockSink {
   // After the reading: the units not handed over yet, every block audited (and put back into
   // `wb` when kept), the dry run's answer.
   Result<json> Finish(ParsedWorkbook& wb) {
-    constexpr size_t kBlock = 2000;
-    for (size_t first = wb.units_in_blocks; first < wb.units.size(); first += kBlock) {
-      std::vector<ImportRow> block;
-      for (size_t u = first; u < std::min(first + kBlock, wb.units.size()); ++u) {
-        block.push_back(workbook_internal::TakeUnit(wb.units[u]));
-      }
-      Block(first, std::move(block));
+    for (size_t first = wb.units_in_blocks; first < wb.units.size(); first += kImportBlockRows) {
+      Block(first, workbook_internal::TakeUnits(
+                       wb.units, first, std::min(first + kImportBlockRows, wb.units.size())));
     }
     wb.units_in_blocks = wb.units.size();
     {

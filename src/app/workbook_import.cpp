@@ -282,8 +282,6 @@ Result<json> Convert(const catalog::Catalog& catalog, const catalog::IndicatorTy
 }
 
 struct Reader {
-  static constexpr size_t kBlockUnits = 2000;  // as many as a bulk import checks at once
-
   const catalog::Catalog* catalog = nullptr;
   const catalog::Form* form = nullptr;
   ParsedWorkbook out;
@@ -294,15 +292,11 @@ struct Reader {
   // (`all`: however many there are).
   void HandOver(bool all) {
     const size_t ready = out.units.size() - out.units_in_blocks;
-    if (sink == nullptr || ready == 0 || (!all && ready < kBlockUnits)) {
+    if (sink == nullptr || ready == 0 || (!all && ready < kImportBlockRows)) {
       return;
     }
-    std::vector<ImportRow> block;
-    block.reserve(ready);
-    for (size_t u = out.units_in_blocks; u < out.units.size(); ++u) {
-      block.push_back(workbook_internal::TakeUnit(out.units[u]));
-    }
-    sink->Block(out.units_in_blocks, std::move(block));
+    sink->Block(out.units_in_blocks,
+                workbook_internal::TakeUnits(out.units, out.units_in_blocks, out.units.size()));
     out.units_in_blocks = out.units.size();
   }
 

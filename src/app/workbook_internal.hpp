@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "huoju/app/filings.hpp"
 #include "huoju/core/code_list.hpp"
@@ -30,6 +31,16 @@ inline ImportRow TakeUnit(ImportRow& unit) {
   taken.values = std::move(unit.values);
   taken.explanations = std::move(unit.explanations);
   taken.numbers = std::move(unit.numbers);
+  return taken;
+}
+
+/// TakeUnit of units[begin … end - 1].
+inline std::vector<ImportRow> TakeUnits(std::vector<ImportRow>& units, size_t begin, size_t end) {
+  std::vector<ImportRow> taken;
+  taken.reserve(end - begin);
+  for (size_t u = begin; u < end; ++u) {
+    taken.push_back(TakeUnit(units[u]));
+  }
   return taken;
 }
 

@@ -9,6 +9,7 @@
 // PDF): call them from worker threads. Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -76,6 +77,10 @@ struct ImportRow {
   /// The number of indicator `code`, from `numbers` or `values`; nullopt when blank.
   std::optional<double> Number(const std::string& code) const;
 };
+
+/// How many rows a bulk import checks at once (its store reads go by blocks of this size); the
+/// Excel import hands units to the audit in blocks of the same size.
+inline constexpr size_t kImportBlockRows = 2000;
 
 /// A number as a filing stores it: an integer when it is a whole number below 9e15, else a
 /// double (so 12.0 is saved as 12).
