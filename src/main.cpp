@@ -436,7 +436,8 @@ int Import(const std::vector<std::string>& args) {
   if (!ok || !flush()) {
     return failed.ok() ? kExitUsage : Fail(failed);
   }
-  if (saved > 0) {  // once for the whole file (each chunk's import leaves it to us)
+  // Once for the whole file (each chunk's import leaves it to us), by the import's threshold.
+  if (saved >= huoju::app::kRefreshAfterImportedRows) {
     if (Status st = app->db().RefreshAfterBulkWrite("filing"); !st.ok()) {
       std::fprintf(stderr, "警告：导入后刷新统计信息失败：%s\n", st.ToString().c_str());
     }

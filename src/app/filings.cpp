@@ -487,7 +487,7 @@ struct Filings::Impl {
       }
       // Stored values were valid when saved; a value a newer catalog no longer accepts just
       // stays blank for cross-form rules.
-      (void)data.SetForm(form, ParseStored(rows.Text(i, 1), json::object()));
+      (void)data.SetFormText(form, rows.Text(i, 1));
     }
     return data;
   }
@@ -1563,12 +1563,12 @@ class ImportPlan {
         previous.Clear();
         for (const auto& [code, text] : current_forms[unit_id]) {
           if (code != form->code && compiled.FormIndex(code) >= 0) {
-            (void)current.SetForm(code, ParseStored(text, json::object()));
+            (void)current.SetFormText(code, text);
           }
         }
         for (const auto& [code, text] : previous_forms[unit_id]) {
           if (prev_compiled.FormIndex(code) >= 0) {
-            (void)previous.SetForm(code, ParseStored(text, json::object()));
+            (void)previous.SetFormText(code, text);
           }
         }
         if (Status st = current.SetForm(form->code, row.values); !st.ok()) {
@@ -1740,7 +1740,6 @@ Result<std::unique_ptr<ImportDryRun>> Filings::StartDryRun(const Principal& who,
 Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
                              const std::vector<ImportRow>& rows, const RequestOrigin& origin) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
-  constexpr int64_t kRefreshAfterRows = 10'000;
   const int64_t now = clock_.NowMillis();
   HUOJU_ASSIGN_OR_RETURN(auto plan, ImportPlan::Make(db_, directory_, catalogs_, who, options));
   const PeriodRow& period = plan->period();
@@ -1825,7 +1824,7 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
     saved += static_cast<int64_t>(accepted.size());
     submitted += options.submit ? static_cast<int64_t>(accepted.size()) : 0;
   }
-  if (!options.dry_run && options.refresh_after && saved >= kRefreshAfterRows) {
+  if (!options.dry_run && options.refresh_after && saved >= kRefreshAfterImportedRows) {
     // Planner statistics and PostgreSQL's visibility map, so that review queues read indexes
     // only (167 -> 49 ms for a province of 40,000 after a national import). The import itself
     // is done and kept either way.

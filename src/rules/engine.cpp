@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
 
 #include "huoju/core/identifiers.hpp"
 #include "src/rules/compile.hpp"
@@ -718,27 +719,8 @@ UnitPeriodData::Form& UnitPeriodData::form(int form_index) {
 
 void UnitPeriodData::Clear() {
   for (auto& f : forms_) {
-    if (!f.filed) {
-      continue;
-    }
-    std::fill(f.numbers.begin(), f.numbers.end(), kNaN);
-    for (auto& s : f.texts) {
-      s.clear();
-    }
-    for (auto& l : f.lists) {
-      l.clear();
-    }
-    for (auto& t : f.tables) {
-      t.rows = 0;
-      for (auto& c : t.numbers) {
-        c.clear();
-      }
-      for (auto& c : t.texts) {
-        c.clear();
-      }
-      for (auto& c : t.lists) {
-        c.clear();
-      }
+    if (f.filed) {
+      ClearForm(f);
     }
   }
 }
@@ -923,6 +905,149 @@ Status UnitPeriodData::SetForm(std::string_view form_code, const nlohmann::json&
     }
   }
   return Status::Ok();
+}
+
+namespace {
+
+// Reads a form's stored JSON straight into its slots: the fixed cells' scalars and code lists,
+// with no document built. Stops (returns false) at anything else (a row table, an unknown key,
+// deeper nesting), at a bad value and at a syntax error; `outcome` says which.
+class FormTextReader : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  enum class Outcome { kDone, kNeedsDocument, kBadValue, kSyntax };
+  FormTextReader(const std::unordered_map<std::string, int>& indicator_index,
+                 std::function<Status(int, const nlohmann::json&)> set)
+      : indicator_index_(indicator_index), set_(std::move(set)) {}
+
+  Outcome outcome = Outcome::kDone;
+  Status status;
+
+  bool null() override { return Scalar(nlohmann::json()); }
+  bool boolean(bool v) override { return Scalar(nlohmann::json(v)); }
+  bool number_integer(number_integer_t v) override { return Scalar(nlohmann::json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return Scalar(nlohmann::json(v)); }
+  bool number_float(number_float_t v, const string_t&) override {
+    return Scalar(nlohmann::json(v));
+  }
+  bool string(string_t& v) override { return Scalar(nlohmann::json(std::move(v))); }
+  bool binary(binary_t&) override { return NeedsDocument(); }
+  bool start_object(std::size_t) override {
+    if (depth_ != 0) {
+      return NeedsDocument();
+    }
+    depth_ = 1;
+    return true;
+  }
+  bool key(string_t& k) override {
+    auto it = indicator_index_.find(k);
+    if (it == indicator_index_.end()) {
+      return NeedsDocument();  // a row table, or an unknown code (SetForm words the error)
+    }
+    indicator_ = it->second;
+    return true;
+  }
+  bool end_object() override {
+    depth_ = 0;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (depth_ != 1) {
+      return NeedsDocument();
+    }
+    depth_ = 2;
+    list_ = nlohmann::json::array();
+    return true;
+  }
+  bool end_array() override {
+    depth_ = 1;
+    return Set(list_);
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    outcome = Outcome::kSyntax;
+    return false;
+  }
+
+ private:
+  bool NeedsDocument() {
+    outcome = Outcome::kNeedsDocument;
+    return false;
+  }
+  bool Scalar(nlohmann::json v) {
+    if (depth_ == 2) {
+      list_.push_back(std::move(v));
+      return true;
+    }
+    if (depth_ != 1) {
+      return NeedsDocument();  // not an object: SetForm words the error
+    }
+    return Set(v);
+  }
+  bool Set(const nlohmann::json& v) {
+    status = set_(indicator_, v);
+    if (!status.ok()) {
+      outcome = Outcome::kBadValue;
+      return false;
+    }
+    return true;
+  }
+
+  const std::unordered_map<std::string, int>& indicator_index_;
+  std::function<Status(int, const nlohmann::json&)> set_;
+  int depth_ = 0;
+  int indicator_ = -1;
+  nlohmann::json list_;
+};
+
+}  // namespace
+
+void UnitPeriodData::ClearForm(Form& f) {
+  std::fill(f.numbers.begin(), f.numbers.end(), kNaN);
+  for (auto& s : f.texts) {
+    s.clear();
+  }
+  for (auto& l : f.lists) {
+    l.clear();
+  }
+  for (auto& t : f.tables) {
+    t.rows = 0;
+    for (auto& c : t.numbers) {
+      c.clear();
+    }
+    for (auto& c : t.texts) {
+      c.clear();
+    }
+    for (auto& c : t.lists) {
+      c.clear();
+    }
+  }
+}
+
+Status UnitPeriodData::SetFormText(std::string_view form_code, std::string_view text) {
+  const int fi = catalog_->FormIndex(form_code);
+  if (fi < 0) {
+    return Status::Invalid("未知的表“" + std::string(form_code) + "”");
+  }
+  FormTextReader reader(catalog_->program().layouts[fi].indicator_index,
+                        [&](int ii, const nlohmann::json& v) { return SetValue(fi, ii, v); });
+  (void)form(fi);
+  nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
+  switch (reader.outcome) {
+    case FormTextReader::Outcome::kDone:
+      return Status::Ok();
+    case FormTextReader::Outcome::kBadValue:
+      return reader.status;
+    case FormTextReader::Outcome::kSyntax:
+      ClearForm(form(fi));  // as if nothing had been read
+      return Status::Invalid("表“" + std::string(form_code) + "”的数据不是有效的 JSON");
+    case FormTextReader::Outcome::kNeedsDocument:
+      break;
+  }
+  ClearForm(form(fi));
+  auto values = nlohmann::json::parse(text, nullptr, false);
+  if (values.is_discarded()) {
+    return Status::Invalid("表“" + std::string(form_code) + "”的数据不是有效的 JSON");
+  }
+  return SetForm(form_code, values);
 }
 
 Result<UnitPeriodData> UnitPeriodData::FromJson(const CompiledCatalog& catalog,

@@ -472,5 +472,123 @@ TEST(SignedScan, RequiredIfFollowsTheCatalogCondition) {
   EXPECT_FALSE(compiled->SignedScanRequired(-1, data, nullptr, year));
 }
 
+// A value of `type` that SetForm accepts; `n` varies it.
+json SampleValue(const catalog::IndicatorType& type, int n) {
+  using catalog::ValueType;
+  switch (type.kind) {
+    case ValueType::kInt:
+    case ValueType::kYear:
+      return n % 2 == 0 ? json(2000 + n) : json(std::to_string(n));  // numeric text is a number
+    case ValueType::kDecimal:
+    case ValueType::kPercent:
+      return n % 3 == 0 ? json(nullptr) : json(n * 1.25 - 7);
+    case ValueType::kDate:
+      return "2024-05-0" + std::to_string(1 + n % 9);
+    case ValueType::kBool:
+      return n % 2 == 0;
+    case ValueType::kMultiCode:
+      return json::array({"0" + std::to_string(n % 10), 17});
+    default:
+      return "文本" + std::to_string(n);
+  }
+}
+
+void ExpectSameSlots(const UnitPeriodData& a, const UnitPeriodData& b, int fi) {
+  const auto& fa = a.form(fi);
+  const auto& fb = b.form(fi);
+  auto same = [](double x, double y) { return (std::isnan(x) && std::isnan(y)) || x == y; };
+  ASSERT_EQ(fa.numbers.size(), fb.numbers.size());
+  for (size_t i = 0; i < fa.numbers.size(); ++i) {
+    EXPECT_TRUE(same(fa.numbers[i], fb.numbers[i])) << "number slot " << i;
+  }
+  EXPECT_EQ(fa.texts, fb.texts);
+  EXPECT_EQ(fa.lists, fb.lists);
+  ASSERT_EQ(fa.tables.size(), fb.tables.size());
+  for (size_t t = 0; t < fa.tables.size(); ++t) {
+    EXPECT_EQ(fa.tables[t].rows, fb.tables[t].rows);
+    EXPECT_EQ(fa.tables[t].texts, fb.tables[t].texts);
+    EXPECT_EQ(fa.tables[t].lists, fb.tables[t].lists);
+    ASSERT_EQ(fa.tables[t].numbers.size(), fb.tables[t].numbers.size());
+    for (size_t c = 0; c < fa.tables[t].numbers.size(); ++c) {
+      ASSERT_EQ(fa.tables[t].numbers[c].size(), fb.tables[t].numbers[c].size());
+      for (size_t r = 0; r < fa.tables[t].numbers[c].size(); ++r) {
+        EXPECT_TRUE(same(fa.tables[t].numbers[c][r], fb.tables[t].numbers[c][r]));
+      }
+    }
+  }
+}
+
+// The stored-text reader gives what SetForm gives from the parsed document, for every form of
+// the real catalog (fixed cells of every type, row tables), and the same errors.
+TEST(SetFormText, MatchesSetFormOnEveryFormOfTheCatalog) {
+  auto loaded = catalog::LoadCatalog(RepoCatalogDir());
+  ASSERT_TRUE(loaded.ok());
+  std::vector<catalog::Problem> problems;
+  auto compiled = CompiledCatalog::Compile(std::move(loaded.catalog), &problems);
+  ASSERT_NE(compiled, nullptr);
+  int tables = 0;
+  for (const auto& form : compiled->catalog().forms) {
+    SCOPED_TRACE(form.code);
+    json values = json::object();
+    int n = 0;
+    for (const auto& ind : form.indicators) {
+      values[ind.code] = SampleValue(ind.type, n++);
+    }
+    for (const auto& rt : form.row_tables) {
+      json rows = json::array();
+      for (int r = 0; r < 2; ++r) {
+        json row = json::object();
+        for (const auto& col : rt.columns) {
+          row[col.code] = SampleValue(col.type, n++);
+        }
+        rows.push_back(row);
+      }
+      values[rt.code] = rows;
+      ++tables;
+    }
+    const int fi = compiled->FormIndex(form.code);
+    UnitPeriodData by_document(*compiled);
+    UnitPeriodData by_text(*compiled);
+    ASSERT_TRUE(by_document.SetForm(form.code, values).ok());
+    ASSERT_TRUE(by_text.SetFormText(form.code, values.dump()).ok());
+    ExpectSameSlots(by_document, by_text, fi);
+    // Without the row tables the document is never built; the result is the same.
+    json fixed = json::object();
+    for (const auto& ind : form.indicators) {
+      fixed[ind.code] = values[ind.code];
+    }
+    UnitPeriodData fixed_by_document(*compiled);
+    UnitPeriodData fixed_by_text(*compiled);
+    ASSERT_TRUE(fixed_by_document.SetForm(form.code, fixed).ok());
+    ASSERT_TRUE(fixed_by_text.SetFormText(form.code, fixed.dump()).ok());
+    ExpectSameSlots(fixed_by_document, fixed_by_text, fi);
+  }
+  EXPECT_GT(tables, 0);
+
+  UnitPeriodData data(*compiled);
+  auto both = [&](const json& values) {
+    UnitPeriodData by_document(*compiled);
+    Status a = by_document.SetForm("GQ-002", values);
+    Status b = data.SetFormText("GQ-002", values.dump());
+    EXPECT_EQ(a.ToString(), b.ToString()) << values.dump();
+    return b;
+  };
+  EXPECT_FALSE(both({{"qc05_0", "十二"}}).ok());            // not a number
+  EXPECT_FALSE(both({{"no_such_code", 1}}).ok());           // unknown indicator
+  EXPECT_FALSE(both(json::array({1, 2})).ok());             // not an object
+  EXPECT_FALSE(both({{"qc05_0", json::array({1})}}).ok());  // a list for a number
+  EXPECT_FALSE(both({{"qc05_0", {{"a", 1}}}}).ok());        // an object for a number
+  // Not JSON: refused, and the form is left blank rather than half read.
+  ASSERT_TRUE(data.SetFormText("GQ-002", R"({"qc05_0": 5})").ok());
+  const auto [kind, slot] = compiled->Slot(compiled->FormIndex("GQ-002"), "qc05_0");
+  ASSERT_EQ(kind, 0);
+  EXPECT_EQ(data.form(compiled->FormIndex("GQ-002")).numbers[slot], 5);
+  Status bad = data.SetFormText("GQ-002", R"({"qc05_0": 6, "qc06_0": )");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("不是有效的 JSON"), std::string::npos) << bad.message();
+  EXPECT_TRUE(std::isnan(data.form(compiled->FormIndex("GQ-002")).numbers[slot]));
+  EXPECT_FALSE(data.SetFormText("NO-SUCH", "{}").ok());
+}
+
 }  // namespace
 }  // namespace huoju::rules

@@ -92,11 +92,16 @@ struct ImportOptions {
   bool submit = true;  ///< submit each clean filing (else leave it a draft)
   /// Audit and answer as usual but write nothing ("saved" counts the rows that would be).
   bool dry_run = false;
-  /// After saving 10,000 filings or more, refresh the filing table's statistics and (on
-  /// PostgreSQL) visibility map (Database::RefreshAfterBulkWrite). A caller that imports one
-  /// file in several calls turns this off and refreshes once at its end.
+  /// After saving kRefreshAfterImportedRows filings or more, refresh the filing table's
+  /// statistics and (on PostgreSQL) visibility map (Database::RefreshAfterBulkWrite). A caller
+  /// that imports one file in several calls turns this off and refreshes once at its end, by
+  /// the same threshold over the whole file.
   bool refresh_after = true;
 };
+
+/// Fewer saved rows than this change the planner's picture too little to pay for a refresh of
+/// the whole filing table (on PostgreSQL a VACUUM (ANALYZE) of a national year).
+inline constexpr int64_t kRefreshAfterImportedRows = 10'000;
 
 /// The dry run of a bulk import fed block by block while the rows are still being read (the
 /// Excel batch import audits each block of units as it comes off the sheet, on the other

@@ -72,6 +72,11 @@ class UnitPeriodData {
   /// Sets one form's values from `{"qc05_0": 100, "projects": [...]}`; marks the form filed.
   Status SetForm(std::string_view form_code, const nlohmann::json& values);
 
+  /// As SetForm(form_code, json::parse(text)), without building the document for a form of
+  /// fixed cells (row tables take the document's way). Text that is not JSON → Invalid, and the
+  /// form is left filed with every cell blank.
+  Status SetFormText(std::string_view form_code, std::string_view text);
+
   /// Single-cell setters by code (slow path: a name lookup). Mark the form filed.
   Status SetNumber(std::string_view form_code, std::string_view code, double value);
   Status SetText(std::string_view form_code, std::string_view code, std::string value);
@@ -101,6 +106,7 @@ class UnitPeriodData {
 
  private:
   Status SetValue(int form_index, int indicator_index, const nlohmann::json& v);
+  static void ClearForm(Form& f);
   const CompiledCatalog* catalog_;
   std::vector<Form> forms_;
 };
