@@ -78,22 +78,51 @@ Totals Accumulate(const Snapshot& s, const std::vector<uint32_t>& group, size_t 
   }
   t.sums.assign(columns.size(), std::vector<double>(groups + 1, 0));
   t.blanks.assign(columns.size(), std::vector<int64_t>(groups + 1, 0));
+  const uint32_t* g = group.data();
   auto work = [&](size_t from, size_t to) {
+    // Four columns in one pass over the rows: the group of a row is read once for all four
+    // (a third of the memory traffic of one column at a time) and the four sums do not wait
+    // for each other. Blank cells hold 0 in `values`, so they add nothing.
+    std::vector<size_t> present;
+    for (size_t i = from; i < to; ++i) {
+      if (columns[i] != kAbsent) {
+        present.push_back(i);
+      }
+    }
+    size_t k = 0;
+    for (; k + 4 <= present.size(); k += 4) {
+      double* s0 = t.sums[present[k]].data();
+      double* s1 = t.sums[present[k + 1]].data();
+      double* s2 = t.sums[present[k + 2]].data();
+      double* s3 = t.sums[present[k + 3]].data();
+      const double* v0 = s.columns[columns[present[k]]].values.data();
+      const double* v1 = s.columns[columns[present[k + 1]]].values.data();
+      const double* v2 = s.columns[columns[present[k + 2]]].values.data();
+      const double* v3 = s.columns[columns[present[k + 3]]].values.data();
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t gr = g[r];
+        s0[gr] += v0[r];
+        s1[gr] += v1[r];
+        s2[gr] += v2[r];
+        s3[gr] += v3[r];
+      }
+    }
+    for (; k < present.size(); ++k) {
+      double* sum = t.sums[present[k]].data();
+      const double* v = s.columns[columns[present[k]]].values.data();
+      for (size_t r = 0; r < n; ++r) {
+        sum[g[r]] += v[r];
+      }
+    }
     for (size_t i = from; i < to; ++i) {
       if (columns[i] == kAbsent) {  // an indicator the period does not have: all blank
         for (size_t r = 0; r < n; ++r) {
-          ++t.blanks[i][group[r]];
+          ++t.blanks[i][g[r]];
         }
         continue;
       }
       const auto& col = s.columns[columns[i]];
-      double* sum = t.sums[i].data();
       int64_t* blank = t.blanks[i].data();
-      const double* v = col.values.data();
-      const uint32_t* g = group.data();
-      for (size_t r = 0; r < n; ++r) {
-        sum[g[r]] += v[r];
-      }
       for (size_t w = 0; w < col.missing.size(); ++w) {
         uint64_t bits = col.missing[w];
         while (bits != 0) {
