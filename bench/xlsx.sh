@@ -110,7 +110,10 @@ and number-only expressions evaluated without building values). Once the reading
 calling thread helps with the blocks left. Writing is bounded by the store (the same per-row
 cost as the bulk import of the survey-workflow section). Earlier runs of this bench, check-only
 with the audit: expat on one thread 15.8 s; the first own scanner 4.7 s; the audit after the
-reading 3.1 s (31,824 rows/s, 2026-11-28T02:21Z).
+reading 3.1 s (31,824 rows/s, 2026-11-28T02:21Z); the audit while reading 2.18 s (45,950 rows/s,
+2026-11-28T06:34Z) on the AMD EPYC machine shared with other sessions. The same code took 1.25–1.40 s
+(72,000–80,000 rows/s) on the Intel Xeon machine of the later runs: the machines differ, so compare
+runs of one machine only.
 """
 open("bench/results/xlsx.md", "w").write(md)
 print(md)
