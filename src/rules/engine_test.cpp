@@ -455,11 +455,19 @@ std::string RepoCatalogDir() {
   return "catalog/2024";
 }
 
-TEST(SignedScan, RequiredIfFollowsTheCatalogCondition) {
+// The repository's 2024 catalog, compiled; null (with the loader's failure reported) if it fails.
+std::shared_ptr<const CompiledCatalog> RepoCatalog() {
   auto loaded = catalog::LoadCatalog(RepoCatalogDir());
-  ASSERT_TRUE(loaded.ok());
+  if (!loaded.ok()) {
+    ADD_FAILURE() << "the 2024 catalog does not load";
+    return nullptr;
+  }
   std::vector<catalog::Problem> problems;
-  auto compiled = CompiledCatalog::Compile(std::move(loaded.catalog), &problems);
+  return CompiledCatalog::Compile(std::move(loaded.catalog), &problems);
+}
+
+TEST(SignedScan, RequiredIfFollowsTheCatalogCondition) {
+  auto compiled = RepoCatalog();
   ASSERT_NE(compiled, nullptr);
   const int gq002 = compiled->FormIndex("GQ-002");  // required_if qc05_0 >= 200000
   UnitPeriodData data(*compiled);
@@ -521,10 +529,7 @@ void ExpectSameSlots(const UnitPeriodData& a, const UnitPeriodData& b, int fi) {
 // The stored-text reader gives what SetForm gives from the parsed document, for every form of
 // the real catalog (fixed cells of every type, row tables), and the same errors.
 TEST(SetFormText, MatchesSetFormOnEveryFormOfTheCatalog) {
-  auto loaded = catalog::LoadCatalog(RepoCatalogDir());
-  ASSERT_TRUE(loaded.ok());
-  std::vector<catalog::Problem> problems;
-  auto compiled = CompiledCatalog::Compile(std::move(loaded.catalog), &problems);
+  auto compiled = RepoCatalog();
   ASSERT_NE(compiled, nullptr);
   int tables = 0;
   for (const auto& form : compiled->catalog().forms) {
