@@ -7,6 +7,7 @@
 
 #include "huoju/app/application.hpp"
 #include "huoju/app/demo_data.hpp"
+#include "huoju/core/hash.hpp"
 #include "huoju/filing/period.hpp"
 #include "huoju/identity/modules.hpp"
 
@@ -95,12 +96,16 @@ Result<DemoSurveySummary> GenerateDemoSurvey(Application& app, int year, int64_t
       store::Params params;
       for (size_t i = start; i < end; ++i) {
         sql += i == start ? "" : ", ";
-        sql += "(?, 'GQ-002', ?, ?, ?, 'final', 1, 'history', ?, ?, 1, ?, ?, ?)";
+        sql += "(?, 'GQ-002', ?, ?, ?, 'final', 1, ?, ?, ?, 1, ?, ?, ?)";
+        std::string values = history[i].dump();
+        // The data hash as a save computes it (values, then the explanations: none), so that
+        // prints and scans show a real one.
+        std::string hash = Blake2bHex(values + "\n{}");
         for (store::Value v :
              {store::Value(period_id), store::Value(last_year), store::Value(units[i].first),
-              store::Value(units[i].second), store::Value(history[i].dump()),
-              store::Value(history[i]["qc05_0"].get<double>()), store::Value(now),
-              store::Value(now), store::Value(now)}) {
+              store::Value(units[i].second), store::Value(std::move(hash)),
+              store::Value(std::move(values)), store::Value(history[i]["qc05_0"].get<double>()),
+              store::Value(now), store::Value(now), store::Value(now)}) {
           params.push_back(std::move(v));
         }
       }
