@@ -164,6 +164,9 @@ Result<json> Administration::MoveNode(const Principal& who, int64_t id, int64_t 
   const int64_t now = clock_.NowMillis();
   std::vector<org::OrgNode> moved;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // Paths, parents and states are read and rewritten across the tree: one tree change at a
+    // time (PostgreSQL runs writes concurrently; SQLite's writer is single anyway).
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_ASSIGN_OR_RETURN(org::OrgNode node, EditableNode(s, who, id, ""));
     HUOJU_ASSIGN_OR_RETURN(org::OrgNode parent, EditableNode(s, who, parent_id, "parent_id"));
     if (node.parent_id == 0) {
@@ -246,6 +249,7 @@ Result<json> Administration::MergeUnit(const Principal& who, int64_t id, int64_t
   org::OrgNode into;
   std::vector<int64_t> disabled;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_ASSIGN_OR_RETURN(org::OrgNode from, EditableNode(s, who, id, ""));
     HUOJU_ASSIGN_OR_RETURN(into, EditableNode(s, who, into_id, "into_id"));
     if (from.kind != org::NodeKind::kUnit || into.kind != org::NodeKind::kUnit) {
@@ -304,6 +308,7 @@ Result<json> Administration::SetNodeClosed(const Principal& who, int64_t id, boo
   org::OrgNode after;
   std::vector<int64_t> disabled;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_ASSIGN_OR_RETURN(org::OrgNode node, EditableNode(s, who, id, ""));
     if (node.parent_id == 0) {
       return Status::InvalidField("id", "根节点不能关闭");
@@ -528,6 +533,10 @@ Result<json> Administration::UpdateAccount(const Principal& who, int64_t id,
   const int64_t now = clock_.NowMillis();
   json out;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The whole row is written back from what is read here: read it under its lock, after the
+    // tree lock that closing a unit (which disables its accounts) also takes first.
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
+    HUOJU_RETURN_IF_ERROR(s.LockRow("account", id));
     HUOJU_ASSIGN_OR_RETURN(json before, LoadAccount(s, who, id));
     if (before["kind"] != "primary" && (c.role || c.scope_node_id)) {
       return Status::InvalidField(c.role ? "role" : "scope_node_id",

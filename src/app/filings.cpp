@@ -392,10 +392,7 @@ struct Filings::Impl {
   // write decides on cannot change before it commits (PostgreSQL runs writes concurrently;
   // SQLite's single writer needs no lock). A missing row is left to the read that follows.
   static Status LockFiling(store::Session& s, int64_t filing_id) {
-    if (s.backend() != store::Backend::kPostgres) {
-      return Status::Ok();
-    }
-    return s.Query("SELECT id FROM filing WHERE id = ? FOR UPDATE", {filing_id}).status();
+    return s.LockRow("filing", filing_id);
   }
 
   static Result<Loaded> Load(Filings& self, store::Session& s, const Principal& who,

@@ -367,6 +367,9 @@ Result<json> Registrations::Approve(const Principal& who, int64_t id, const Requ
   json out;
   org::OrgNode unit;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The zone's state checked below must hold until the unit is in the tree: a close of the
+    // zone waits (or is seen, if it came first).
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_ASSIGN_OR_RETURN(
         auto rows,
         s.Query("SELECT status, uscc, name, region_code, zone_id, parent_id, contact_name, "

@@ -166,6 +166,9 @@ Result<json> UnitAccounts::SetEnabled(const Principal& admin, int64_t id, bool e
   const int64_t now = clock_.NowMillis();
   json out;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // After a close of the unit (which disables its accounts) that came first, not interleaved
+    // with one.
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_RETURN_IF_ERROR(LoadSub(s, admin, id).status());
     HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE account SET status = ?, updated_at = ? WHERE id = ?",
                                     {std::string(enabled ? "active" : "disabled"), now, id})
@@ -329,10 +332,16 @@ Result<json> UnitAccounts::RequestLink(const Principal& person, const std::strin
                       {{"field", "uscc"}});
       }
       link_id = existing.Int(0, 0);  // asking again after a withdrawal reuses the row
-      HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE person_link SET status = 'requested', requested_at "
-                                      "= ?, decided_at = NULL, decided_by = NULL WHERE id = ?",
-                                      {now, link_id})
-                                .status());
+      // Only if still withdrawn: a grant or another request may have come in meanwhile.
+      HUOJU_ASSIGN_OR_RETURN(
+          int64_t changed,
+          s.Execute("UPDATE person_link SET status = 'requested', requested_at = ?, decided_at = "
+                    "NULL, decided_by = NULL WHERE id = ? AND status = 'withdrawn'",
+                    {now, link_id}));
+      if (changed != 1) {
+        return Status(ErrorCode::kConflict, "您已向该单位提出过申请或已获授权",
+                      {{"field", "uscc"}});
+      }
     } else {
       HUOJU_ASSIGN_OR_RETURN(
           auto rows, s.Query("INSERT INTO person_link (account_id, unit_id, status, requested_at) "

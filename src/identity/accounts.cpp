@@ -208,8 +208,21 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
   LoginResult result;
   result.token = RandomHex(32);
   const std::string hash = TokenHash(result.token);
+  uint64_t revocations = 0;
+  {
+    std::unique_lock lock(mu_);
+    revocations = revocations_;
+  }
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The account as it is now, not as it was when the password was checked: a disable or a
+    // password change that committed since then wins (PostgreSQL runs writes concurrently).
+    HUOJU_RETURN_IF_ERROR(s.LockRow("account", acct.id));
     HUOJU_ASSIGN_OR_RETURN(result.principal, LoadPrincipal(s, acct.id));
+    HUOJU_ASSIGN_OR_RETURN(auto current,
+                           s.Query("SELECT password_hash FROM account WHERE id = ?", {acct.id}));
+    if (current.empty() || current.Text(0, 0) != acct.hash) {
+      return Status::Unauthenticated("密码刚刚被修改，请用新密码登录");
+    }
     result.principal.csrf_token = RandomHex(32);
     result.principal.session_hash = hash;
     HUOJU_RETURN_IF_ERROR(
@@ -245,7 +258,11 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
   }));
   {
     std::unique_lock lock(mu_);
-    cache_[hash] = Cached{std::make_shared<const Principal>(result.principal), now, now, now};
+    // Not cached when an account was disabled or changed meanwhile (the session is then
+    // checked against the database on its first use, like any other not in the cache).
+    if (revocations_ == revocations) {
+      cache_[hash] = Cached{std::make_shared<const Principal>(result.principal), now, now, now};
+    }
   }
   return result;
 }
@@ -515,6 +532,8 @@ Result<ResetTokenIssued> SessionManager::IssueResetToken(const Principal& admin,
   const int64_t now = clock_.NowMillis();
   ResetTokenIssued issued{account_id, RandomHex(32), now + policy_.reset_token_ttl_ms};
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // One valid token per account even when two administrators issue at once.
+    HUOJU_RETURN_IF_ERROR(s.LockRow("account", account_id));
     HUOJU_RETURN_IF_ERROR(CheckAccountInScope(s, admin, account_id));
     HUOJU_RETURN_IF_ERROR(s.Execute("UPDATE password_reset_token SET used_at = ? WHERE "
                                     "account_id = ? AND used_at IS NULL",

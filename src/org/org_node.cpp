@@ -175,6 +175,8 @@ Result<std::vector<OrgNode>> OrgRepository::Subtree(store::Session& s, const std
 }
 
 Result<OrgNode> OrgRepository::Create(store::Session& s, const NewNode& node, int64_t now_millis) {
+  // The child's path is the parent's: no move may change it before this commits.
+  HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
   HUOJU_ASSIGN_OR_RETURN(OrgNode parent, Get(s, node.parent_id));
   HUOJU_ASSIGN_OR_RETURN(
       auto inserted,

@@ -83,6 +83,23 @@ Status Session::AppendAudit(const AuditEntry& e, int64_t at_millis) {
   return r.status();
 }
 
+Status Session::LockRow(std::string_view table, int64_t id) {
+  HUOJU_RETURN_IF_ERROR(CheckTableName(table));
+  if (backend() != Backend::kPostgres) {
+    return Status::Ok();
+  }
+  return Query(fmt::format("SELECT id FROM {} WHERE id = ? FOR UPDATE", table), {id}).status();
+}
+
+Status Session::Lock(WriteLock lock) {
+  if (backend() != Backend::kPostgres) {
+    return Status::Ok();
+  }
+  return Query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(CAST(? AS bigint))) AS locked",
+               {static_cast<int64_t>(lock)})
+      .status();
+}
+
 const char* Database::backend_name() const {
   return backend() == Backend::kSqlite ? "sqlite" : "postgresql";
 }

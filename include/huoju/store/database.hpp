@@ -110,6 +110,23 @@ class Session {
 
   /// Appends to the audit log in this transaction. Uses the session clock's time.
   Status AppendAudit(const AuditEntry& entry, int64_t at_millis);
+
+  /// Inside Write(), before reading what the write decides on: locks row `id` of `table`
+  /// until the transaction ends, so no concurrent writer changes it in between (PostgreSQL:
+  /// `SELECT … FOR UPDATE`, which waits for a writer holding it and then sees its commit;
+  /// SQLite: nothing, its writes are serialized). A missing row is left to the read that
+  /// follows. `table`: a lower-case identifier (else Invalid).
+  Status LockRow(std::string_view table, int64_t id);
+
+  /// Locks that serialize whole kinds of change rather than rows.
+  enum class WriteLock : int64_t {
+    /// Any change of the org tree's shape or of a node's status (create, move, merge, close,
+    /// reopen): each reads paths and states across the tree and rewrites them.
+    kOrgTree = 0x4875'6f6a'7554'7265,
+  };
+  /// Inside Write(), first thing: makes this transaction wait for every other holding `lock`
+  /// until it ends (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing).
+  Status Lock(WriteLock lock);
 };
 
 struct OpenOptions {
