@@ -221,7 +221,7 @@ Result<LoginResult> SessionManager::Login(std::string_view username, std::string
     HUOJU_ASSIGN_OR_RETURN(auto current,
                            s.Query("SELECT password_hash FROM account WHERE id = ?", {acct.id}));
     if (current.empty() || current.Text(0, 0) != acct.hash) {
-      return Status::Unauthenticated("密码刚刚被修改，请用新密码登录");
+      return Status::Unauthenticated("账号密码刚刚发生变更，请重新登录");
     }
     result.principal.csrf_token = RandomHex(32);
     result.principal.session_hash = hash;
