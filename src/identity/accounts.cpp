@@ -597,6 +597,15 @@ Status SessionManager::ResetPassword(std::string_view token, std::string_view ne
   }));
   HUOJU_ASSIGN_OR_RETURN(std::string new_hash, hasher_.Hash(next));
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The account as it is now (a disable or a password change may have committed since the
+    // token was read): the hash it replaces goes into the history.
+    HUOJU_RETURN_IF_ERROR(s.LockRow("account", acct.account_id));
+    HUOJU_ASSIGN_OR_RETURN(auto current, s.Query("SELECT password_hash FROM account WHERE id = ? "
+                                                 "AND status = 'active'",
+                                                 {acct.account_id}));
+    if (current.empty()) {
+      return BadResetToken();
+    }
     // Single use: only the first of two racing requests marks the token.
     HUOJU_ASSIGN_OR_RETURN(int64_t used,
                            s.Execute("UPDATE password_reset_token SET used_at = ? WHERE "
@@ -612,7 +621,7 @@ Status SessionManager::ResetPassword(std::string_view token, std::string_view ne
                               .status());
     HUOJU_RETURN_IF_ERROR(s.Execute("INSERT INTO password_history (account_id, password_hash, "
                                     "replaced_at) VALUES (?, ?, ?)",
-                                    {acct.account_id, acct.password_hash, now})
+                                    {acct.account_id, current.Text(0, 0), now})
                               .status());
     HUOJU_ASSIGN_OR_RETURN(int64_t ended,
                            s.Execute("UPDATE login_session SET revoked_at = ? WHERE account_id "
