@@ -199,6 +199,8 @@ Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::N
   org::OrgNode created_node;
   const int64_t now = clock_.NowMillis();
   HUOJU_RETURN_IF_ERROR(db_->Write([&](store::Session& s) -> Status {
+    // The parent as it is while the node is added (not moved out of scope or closed meanwhile).
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     auto parent = org::OrgRepository::Get(s, node.parent_id);
     if (!parent.ok()) {
       return Status::InvalidField("parent_id", "上级机构不存在或不在您的管辖范围内");
@@ -208,6 +210,9 @@ Result<nlohmann::json> Application::OrgCreate(const Principal& who, const org::N
       return Status::InvalidField("parent_id", "上级机构不存在或不在您的管辖范围内");
     }
     HUOJU_RETURN_IF_ERROR(allowed);
+    if (parent->status != "active") {
+      return Status::InvalidField("parent_id", "上级机构已关闭或已合并，不能在其下新建机构");
+    }
     HUOJU_RETURN_IF_ERROR(ValidateNewNode(node, *parent));
     auto created = org::OrgRepository::Create(s, node, now);
     if (!created.ok()) {

@@ -751,6 +751,9 @@ Result<json> Filings::OpenPeriod(const Principal& who, const OpenPeriodRequest& 
   int64_t period_id = 0;
   int64_t expected = 0;
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The tasks are made from the tree as it is: a unit created or moved meanwhile is either
+    // in it or waits, and then finds this period (AddTasksForNewNode, the move's re-pathing).
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
     HUOJU_ASSIGN_OR_RETURN(auto exists,
                            s.Query("SELECT id FROM survey_period WHERE form_code = ? AND "
                                    "period_key = ?",
@@ -884,6 +887,15 @@ Result<json> Filings::ExtendDeadline(const Principal& who, const ExtensionReques
   json out;
   const int64_t now = clock_.NowMillis();
   HUOJU_RETURN_IF_ERROR(db_.Write([&](store::Session& s) -> Status {
+    // The node's path as it is now (a move re-paths extensions under the same lock), and still
+    // in the caller's scope.
+    HUOJU_RETURN_IF_ERROR(s.Lock(store::Session::WriteLock::kOrgTree));
+    auto current = org::OrgRepository::Get(s, req.org_node_id);
+    if (!current.ok()) {
+      return Status::InvalidField("org_node_id", "机构不存在");
+    }
+    HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kManagePeriods, &*current));
+    node = *current;
     HUOJU_ASSIGN_OR_RETURN(auto p, LoadPeriod(s, req.period_id));
     const int due = req.due_on.value_or(p.due_on);
     const int review = req.review_due_on.value_or(std::max(p.review_due_on, due));
@@ -1794,20 +1806,22 @@ Result<json> Filings::Import(const Principal& who, const ImportOptions& options,
         const char* state = options.submit                     ? "submitted"
                             : a.from == FilingState::kReturned ? "returned"
                                                                : "draft";
-        // The version check: the row must still be the version read above.
+        // The row must still be the version and in the state read above: a submit, approval
+        // or return since then leaves the version as it was but changes the state.
         HUOJU_ASSIGN_OR_RETURN(
             int64_t changed,
             s.Execute("UPDATE filing SET version = ?, state = ?, data_hash = ?, values_json = ?, "
                       "failures_json = ?, explanations_json = ?, error_count = 0, "
                       "warning_count = ?, size_value = ?, previous_size_value = ?, risk = ?, "
                       "review_level = 0, reviewed_since_submit = 0, submitted_version = ?, "
-                      "submitted_at = ?, late = ?, updated_at = ? WHERE id = ? AND version = ?",
+                      "submitted_at = ?, late = ?, updated_at = ? WHERE id = ? AND version = ? "
+                      "AND state = ?",
                       {a.version, state, a.hash, a.values, a.failures, a.explanations, a.warnings,
                        NullableDouble(a.size), NullableDouble(a.previous_size), a.risk,
                        options.submit ? a.version : int64_t{0},
                        options.submit ? store::Value(now) : store::Value(nullptr),
                        static_cast<int64_t>(options.submit && late ? 1 : 0), now, a.filing_id,
-                       a.version - 1}));
+                       a.version - 1, std::string(filing::StateCode(a.from))}));
         if (changed != 1) {
           return Status::Conflict("导入期间有报表被他人修改，本批未写入，请重新导入");
         }

@@ -522,6 +522,19 @@ TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {
   created = app_->OrgCreate(as("admin"), n, {});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ((*created)["tasks_created"], 0);
+  // Nothing new under a closed zone.
+  ASSERT_TRUE(
+      app_->administration().SetNodeClosed(as("admin"), n.parent_id, true, "撤销", {}).ok());
+  n.name = "关闭园区下新增企业有限公司";
+  org = "MA5G7H8L";
+  org += *OrgCodeCheckChar(org);
+  first17 = "91440305" + org;
+  n.uscc = first17 + *UsccCheckChar(first17);
+  created = app_->OrgCreate(as("admin"), n, {});
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().details().value("field", ""), "parent_id")
+      << created.status().ToString();
+  EXPECT_FALSE(app_->directory().IdByUscc(n.uscc, as("admin").scope).has_value());
 }
 
 }  // namespace
