@@ -83,7 +83,8 @@ Result<PublishedVersion> PublishCatalog(store::Database& db, const Catalog& cata
                             {"indicators", indicators},
                             {"rules", rules},
                             {"files", files.size()}};
-  HUOJU_RETURN_IF_ERROR(db.Write([&](store::Session& s) -> Status {
+  auto publish = [&](store::Session& s) -> Status {
+    v.created = false;
     HUOJU_ASSIGN_OR_RETURN(
         auto same, s.Query("SELECT id, version, published_at FROM catalog_version WHERE year = ? "
                            "AND content_hash = ?",
@@ -115,7 +116,16 @@ Result<PublishedVersion> PublishCatalog(store::Database& db, const Catalog& cata
                         "",
                         {{"year", v.year}, {"version", v.version}, {"hash", v.content_hash}}};
     return s.AppendAudit(e, now_millis);
-  }));
+  };
+  // Two processes publishing at once (a server starting while `huoju catalog publish` runs, or
+  // two servers on one PostgreSQL) may pick the same next version: the unique indexes refuse
+  // the second, which then runs again and finds the first's version (same content) or the
+  // next number.
+  Status st = db.Write(publish);
+  for (int attempt = 1; st.code() == ErrorCode::kConflict && attempt < 3; ++attempt) {
+    st = db.Write(publish);
+  }
+  HUOJU_RETURN_IF_ERROR(st);
   return v;
 }
 
