@@ -500,11 +500,14 @@ TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {
   n.region_code = "440305";
   n.industry_code = "3911";
   n.unit_type = "enterprise";
-  // A valid USCC: organisation code with its check digit, then the USCC check character.
-  std::string org = "MA5G7H8J";
-  org += *OrgCodeCheckChar(org);
-  std::string first17 = "91440305" + org;
-  n.uscc = first17 + *UsccCheckChar(first17);
+  // A valid USCC in Nanshan: organisation code with its check digit, then the USCC check
+  // character.
+  auto uscc = [](std::string org) {
+    org += *OrgCodeCheckChar(org);
+    const std::string first17 = "91440305" + org;
+    return first17 + *UsccCheckChar(first17);
+  };
+  n.uscc = uscc("MA5G7H8J");
   auto created = app_->OrgCreate(as("admin"), n, {});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ((*created)["tasks_created"], 1);  // only GQ-002 is open in this test
@@ -515,10 +518,7 @@ TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {
   // After the due date a new unit gets no task for that period.
   clock_.Set(BeijingNoon(2025, 4, 2));
   n.name = "截止后新增企业有限公司";
-  org = "MA5G7H8K";
-  org += *OrgCodeCheckChar(org);
-  first17 = "91440305" + org;
-  n.uscc = first17 + *UsccCheckChar(first17);
+  n.uscc = uscc("MA5G7H8K");
   created = app_->OrgCreate(as("admin"), n, {});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ((*created)["tasks_created"], 0);
@@ -526,10 +526,7 @@ TEST_F(FilingsTest, AUnitCreatedDuringAnOpenPeriodGetsItsTasks) {
   ASSERT_TRUE(
       app_->administration().SetNodeClosed(as("admin"), n.parent_id, true, "撤销", {}).ok());
   n.name = "关闭园区下新增企业有限公司";
-  org = "MA5G7H8L";
-  org += *OrgCodeCheckChar(org);
-  first17 = "91440305" + org;
-  n.uscc = first17 + *UsccCheckChar(first17);
+  n.uscc = uscc("MA5G7H8L");
   created = app_->OrgCreate(as("admin"), n, {});
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.status().details().value("field", ""), "parent_id")

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -386,6 +387,27 @@ TEST_P(DatabaseConformance, AuditLogIsPartOfTheTransaction) {
   EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
+// Runs `writes` Write() calls of `fn(thread, i, session)` on each of `threads` threads at once;
+// returns how many failed.
+int WriteFromThreads(Database& db, int threads, int writes,
+                     const std::function<Status(int, int, Session&)>& fn) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < writes; ++i) {
+        if (!db.Write([&](Session& s) { return fn(t, i, s); }).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) {
+    th.join();
+  }
+  return failures.load();
+}
+
 TEST_P(DatabaseConformance, ConcurrentWritersAreAllKept) {
   Script(
       "CREATE TABLE w (id {{ID}}, thread BIGINT NOT NULL, seq BIGINT NOT NULL);"
@@ -394,34 +416,21 @@ TEST_P(DatabaseConformance, ConcurrentWritersAreAllKept) {
       "INSERT INTO counter (n) VALUES (0);");
   constexpr int kThreads = 8;
   constexpr int kWrites = 200;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kWrites; ++i) {
-        Status st = db_->Write([&](Session& s) -> Status {
-          HUOJU_RETURN_IF_ERROR(
-              s.Execute("INSERT INTO w (thread, seq) VALUES (?, ?)", {int64_t{t}, int64_t{i}})
-                  .status());
-          // Read-modify-write under the contract (lock what you check on PostgreSQL, where
-          // writes run concurrently): lost updates would show as a short count.
-          auto n = s.Query(s.backend() == Backend::kPostgres ? "SELECT n FROM counter FOR UPDATE"
-                                                             : "SELECT n FROM counter");
-          if (!n.ok()) {
-            return n.status();
-          }
-          return s.Execute("UPDATE counter SET n = ?", {n->Int(0, 0) + 1}).status();
-        });
-        if (!st.ok()) {
-          ++failures;
+  const int failures =
+      WriteFromThreads(*db_, kThreads, kWrites, [](int t, int i, Session& s) -> Status {
+        HUOJU_RETURN_IF_ERROR(
+            s.Execute("INSERT INTO w (thread, seq) VALUES (?, ?)", {int64_t{t}, int64_t{i}})
+                .status());
+        // Read-modify-write under the contract (lock what you check on PostgreSQL, where
+        // writes run concurrently): lost updates would show as a short count.
+        auto n = s.Query(s.backend() == Backend::kPostgres ? "SELECT n FROM counter FOR UPDATE"
+                                                           : "SELECT n FROM counter");
+        if (!n.ok()) {
+          return n.status();
         }
-      }
-    });
-  }
-  for (auto& th : threads) {
-    th.join();
-  }
-  EXPECT_EQ(failures.load(), 0);
+        return s.Execute("UPDATE counter SET n = ?", {n->Int(0, 0) + 1}).status();
+      });
+  EXPECT_EQ(failures, 0);
   EXPECT_EQ(Count("w"), kThreads * kWrites);
   Status st = db_->Read([&](Session& s) -> Status {
     auto n = s.Query("SELECT n FROM counter");
@@ -453,30 +462,16 @@ TEST_P(DatabaseConformance, LockRowAndNamedLockSerializeReadModifyWrite) {
       "INSERT INTO counter (n) VALUES (0);");
   constexpr int kThreads = 6;
   constexpr int kWrites = 100;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    // Even threads count in row 1 under its row lock, odd ones in row 2 under the named lock.
-    const int64_t row = t % 2 == 0 ? 1 : 2;
-    threads.emplace_back([&, row] {
-      for (int i = 0; i < kWrites; ++i) {
-        Status st = db_->Write([&](Session& s) -> Status {
-          HUOJU_RETURN_IF_ERROR(row == 1 ? s.LockRow("counter", 1)
-                                         : s.Lock(Session::WriteLock::kOrgTree));
-          HUOJU_ASSIGN_OR_RETURN(auto n, s.Query("SELECT n FROM counter WHERE id = ?", {row}));
-          return s.Execute("UPDATE counter SET n = ? WHERE id = ?", {n.Int(0, 0) + 1, row})
-              .status();
-        });
-        if (!st.ok()) {
-          ++failures;
-        }
-      }
-    });
-  }
-  for (auto& th : threads) {
-    th.join();
-  }
-  EXPECT_EQ(failures.load(), 0);
+  // Even threads count in row 1 under its row lock, odd ones in row 2 under the named lock.
+  const int failures =
+      WriteFromThreads(*db_, kThreads, kWrites, [](int t, int, Session& s) -> Status {
+        const int64_t row = t % 2 == 0 ? 1 : 2;
+        HUOJU_RETURN_IF_ERROR(row == 1 ? s.LockRow("counter", 1)
+                                       : s.Lock(Session::WriteLock::kOrgTree));
+        HUOJU_ASSIGN_OR_RETURN(auto n, s.Query("SELECT n FROM counter WHERE id = ?", {row}));
+        return s.Execute("UPDATE counter SET n = ? WHERE id = ?", {n.Int(0, 0) + 1, row}).status();
+      });
+  EXPECT_EQ(failures, 0);
   Status st = db_->Read([&](Session& s) -> Status {
     HUOJU_ASSIGN_OR_RETURN(auto n, s.Query("SELECT n FROM counter ORDER BY id"));
     EXPECT_EQ(n.Int(0, 0), kThreads / 2 * kWrites);
