@@ -1977,21 +1977,29 @@ Result<json> Filings::Approve(const Principal& who, int64_t filing_id, int64_t e
 }
 
 Result<json> Filings::ApproveMany(const Principal& who, const std::vector<int64_t>& ids,
+                                  const std::vector<int64_t>& versions,
                                   const RequestOrigin& origin) {
   HUOJU_RETURN_IF_ERROR(Authorize(who, Action::kReviewFiling, nullptr));
   if (ids.empty() || ids.size() > kMaxBatch) {
     return Status::InvalidField("ids", fmt::format("请选择 1 到 {} 份报表", kMaxBatch));
   }
+  if (!versions.empty() && versions.size() != ids.size()) {
+    return Status::InvalidField("versions", "数据版本应与报表编号一一对应");
+  }
   json results = json::array();
   int64_t approved = 0;
-  for (int64_t id : ids) {
-    // Each approval checks its own filing; the version approved is the current one.
-    int64_t version = 0;
-    Status st = db_.Read([&](store::Session& s) -> Status {
-      HUOJU_ASSIGN_OR_RETURN(auto f, LoadFiling(s, id));
-      version = f.version;
-      return Status::Ok();
-    });
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const int64_t id = ids[k];
+    // Each approval checks its own filing, at the version the reviewer saw (else the current).
+    int64_t version = versions.empty() ? 0 : versions[k];
+    Status st = Status::Ok();
+    if (versions.empty()) {
+      st = db_.Read([&](store::Session& s) -> Status {
+        HUOJU_ASSIGN_OR_RETURN(auto f, LoadFiling(s, id));
+        version = f.version;
+        return Status::Ok();
+      });
+    }
     Result<json> r = st.ok() ? Approve(who, id, version, "", origin) : Result<json>(st);
     if (r.ok()) {
       ++approved;

@@ -349,6 +349,36 @@ TEST_F(FilingsTest, WithdrawBeforeReviewThenProgressCounts) {
   EXPECT_EQ((*notes)["reviews"][0]["waiting"], 1);
 }
 
+// A batch approval approves what the reviewer saw: a filing withdrawn, changed and submitted
+// again since the queue was read is left for another look; without versions, the current one.
+TEST_F(FilingsTest, BatchApprovalApprovesTheVersionsTheReviewerSaw) {
+  const int64_t seen = FillAndSubmit();
+  ASSERT_TRUE(f().Withdraw(as("unit_demo"), filing_, "改一个数", {}).ok());
+  auto saved = Save({{"qc05_0", 1200}, {"qc24", 2000}}, seen);
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  json expl = json::object();
+  for (const auto& r : (*saved)["unexplained"]) {
+    expl[r.get<std::string>()] = "已核实";
+  }
+  if (!expl.empty()) {
+    saved = Save({{"qc05_0", 1200}, {"qc24", 2000}}, (*saved)["version"], expl);
+    ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  }
+  ASSERT_TRUE(f().Submit(as("unit_demo"), filing_, (*saved)["version"], {}).ok());
+  const int64_t current = Get()["version"];
+  ASSERT_GT(current, seen);
+  auto stale = f().ApproveMany(as("sz_zone_reviewer"), {filing_}, {seen}, {});
+  ASSERT_TRUE(stale.ok()) << stale.status().ToString();
+  EXPECT_EQ((*stale)["approved"], 0);
+  EXPECT_EQ((*stale)["results"][0]["ok"], false);
+  EXPECT_EQ(Get()["review_level"], 0);
+  EXPECT_EQ(f().ApproveMany(as("sz_zone_reviewer"), {filing_}, {seen, seen}, {}).status().code(),
+            ErrorCode::kValidationFailed);
+  auto fresh = f().ApproveMany(as("sz_zone_reviewer"), {filing_}, {current}, {});
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ((*fresh)["approved"], 1) << fresh->dump();
+}
+
 // Progress reads filing_tally (counts kept by triggers) instead of every filing: for every
 // level, after saves, submissions, approvals and returns, its figures equal a count over the
 // filing rows themselves, child by child.

@@ -246,9 +246,14 @@ Result<Response> Queue(Context& c) {
 }
 
 Result<Response> ApproveMany(Context& c) {
-  HUOJU_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(c.request, {"ids"}));
+  HUOJU_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(c.request, {"ids", "versions"}));
   HUOJU_ASSIGN_OR_RETURN(auto ids, body.IdList("ids", "报表编号", 500));
-  return Ok(c.app.filings().ApproveMany(*c.who, ids, c.Origin()));
+  // The versions the reviewer saw, one per id (optional: the current ones).
+  std::vector<int64_t> versions;
+  if (!body.Raw("versions").is_null()) {
+    HUOJU_ASSIGN_OR_RETURN(versions, body.IdList("versions", "数据版本", 500));
+  }
+  return Ok(c.app.filings().ApproveMany(*c.who, ids, versions, c.Origin()));
 }
 
 Result<Response> Progress(Context& c) {

@@ -189,9 +189,13 @@ class Filings {
   Result<nlohmann::json> Approve(const identity::Principal& who, int64_t filing_id,
                                  int64_t expected_version, const std::string& comment,
                                  const identity::RequestOrigin& origin);
-  /// Approves each filing on its own; the answer lists the outcome per id.
+  /// Approves each filing on its own; the answer lists the outcome per id. `versions`, when
+  /// not empty, holds the version the reviewer saw of each filing (same order as
+  /// `filing_ids`): a filing changed since then is not approved (its result says so). Empty:
+  /// the current versions.
   Result<nlohmann::json> ApproveMany(const identity::Principal& who,
                                      const std::vector<int64_t>& filing_ids,
+                                     const std::vector<int64_t>& versions,
                                      const identity::RequestOrigin& origin);
   Result<nlohmann::json> Return(const identity::Principal& who, int64_t filing_id,
                                 int64_t expected_version, const std::string& reason,

@@ -354,8 +354,9 @@ export const surveyApi = {
     http.get<QueuePage>(`${BASE}/review/queue`, { query: q }),
   approve: (id: number, version: number, comment: string) =>
     http.post<FilingSummary>(`${BASE}/filings/${id}/approve`, { version, comment }, { silent: true }),
-  approveMany: (ids: number[]) =>
-    http.post<{ approved: number; failed: number; results: { id: number; ok: boolean; message?: string }[] }>(`${BASE}/review/approve`, { ids }),
+  /** `versions`: the version of each filing as the reviewer saw it; a filing changed since is not approved. */
+  approveMany: (ids: number[], versions: number[]) =>
+    http.post<{ approved: number; failed: number; results: { id: number; ok: boolean; message?: string }[] }>(`${BASE}/review/approve`, { ids, versions }),
   returnFiling: (id: number, version: number, reason: string, pins: { cell: string; message: string }[]) =>
     http.post<FilingSummary>(`${BASE}/filings/${id}/return`, { version, reason, pins }, { silent: true }),
   reopen: (id: number, reason: string) => http.post<FilingSummary>(`${BASE}/filings/${id}/reopen`, { reason }),
