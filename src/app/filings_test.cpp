@@ -105,13 +105,19 @@ class FilingsTest : public ::testing::Test {
   }
 
   // Saves clean values with every warning explained and submits; returns the version.
+  // An explanation for each warning a save's answer lists as unexplained.
+  static json ExplainAll(const json& saved) {
+    json expl = json::object();
+    for (const auto& r : saved["unexplained"]) {
+      expl[r.get<std::string>()] = "已核实";
+    }
+    return expl;
+  }
+
   int64_t FillAndSubmit() {
     auto saved = Save({{"qc05_0", 1000}, {"qc24", 2000}}, Get()["version"]);
     EXPECT_TRUE(saved.ok()) << saved.status().ToString();
-    json expl = json::object();
-    for (const auto& r : (*saved)["unexplained"]) {
-      expl[r.get<std::string>()] = "已核实";
-    }
+    const json expl = ExplainAll(*saved);
     if (!expl.empty()) {
       saved = Save({{"qc05_0", 1000}, {"qc24", 2000}}, (*saved)["version"], expl);
     }
@@ -356,10 +362,7 @@ TEST_F(FilingsTest, BatchApprovalApprovesTheVersionsTheReviewerSaw) {
   ASSERT_TRUE(f().Withdraw(as("unit_demo"), filing_, "改一个数", {}).ok());
   auto saved = Save({{"qc05_0", 1200}, {"qc24", 2000}}, seen);
   ASSERT_TRUE(saved.ok()) << saved.status().ToString();
-  json expl = json::object();
-  for (const auto& r : (*saved)["unexplained"]) {
-    expl[r.get<std::string>()] = "已核实";
-  }
+  const json expl = ExplainAll(*saved);
   if (!expl.empty()) {
     saved = Save({{"qc05_0", 1200}, {"qc24", 2000}}, (*saved)["version"], expl);
     ASSERT_TRUE(saved.ok()) << saved.status().ToString();
